@@ -1,0 +1,28 @@
+// What CUDA can offer on this host, asked without failing when there is no driver,
+// no GPU, or no CUDA in the build. Used by `version`, `serve --device auto` and doctor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vllmctl {
+
+struct CudaDevice {
+  int index = 0;
+  std::string name;
+  int cc_major = 0;
+  int cc_minor = 0;
+  uint64_t total_memory_bytes = 0;
+};
+
+struct CudaProbe {
+  bool usable = false;     // at least one device with compute capability >= 7.5
+  int driver_version = 0;  // 1000*major + 10*minor; 0 when no driver
+  std::string status;      // one line a person can act on
+  std::vector<CudaDevice> devices;
+};
+
+CudaProbe probe_cuda();
+
+}  // namespace vllmctl
