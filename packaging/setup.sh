@@ -19,7 +19,7 @@ done
 build_pkgs=(
   cmake ninja-build g++ pkg-config dpkg-dev git ca-certificates curl
   libcli11-dev libcpp-httplib-dev prometheus-cpp-dev libtomlplusplus-dev libfmt-dev
-  libcurl4-openssl-dev doctest-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
+  libcurl4-openssl-dev libssl-dev doctest-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
   libopenblas-dev
 )
 test_pkgs=(
