@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"vllmctl: serve LLMs with vLLM's API and metrics, and watch them.\n"};
   app.name("vllmctl");
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   app.fallthrough();
   app.footer(
       "Run `vllmctl COMMAND --help` for a command's options.\n"
@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     return ctx.dispatch(app);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and friends exit 0; every usage error exits 2, as is conventional.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     fmt::print(stderr, "vllmctl: error: {}\n", e.what());
