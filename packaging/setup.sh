@@ -23,7 +23,7 @@ build_pkgs=(
   libopenblas-dev
 )
 test_pkgs=(
-  python3 python3-jinja2 python3-numpy
+  python3 python3-jinja2 python3-numpy python3-torch
   clang libclang-rt-14-dev
 )
 
