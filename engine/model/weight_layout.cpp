@@ -64,8 +64,9 @@ bool is_ignored_tensor(std::string_view name) {
 }
 
 void validate_weight_layout(const ModelConfig& config, const SafetensorsCheckpoint& checkpoint) {
+  const std::vector<ExpectedTensor> layout = expected_weight_layout(config);  // outlives the views
   std::set<std::string_view> expected_names;
-  for (const auto& e : expected_weight_layout(config)) {
+  for (const auto& e : layout) {
     expected_names.insert(e.name);
     const auto entry = checkpoint.find(e.name);
     if (entry.info == nullptr) {
