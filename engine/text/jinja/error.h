@@ -1,0 +1,36 @@
+// Jinja errors. Error is what leaves the library: what() is complete,
+// "NAME:LINE:COL: message". Failure is thrown deep inside (filters, methods, operators)
+// without a position; the evaluator turns it into an Error at the node that failed.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace vllmctl::jinja {
+
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& name, int line, int col, const std::string& message)
+      : std::runtime_error(name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+                           message),
+        message_(message),
+        line_(line),
+        col_(col) {}
+  // The message alone (for raise_exception: exactly the template's text).
+  const std::string& message() const { return message_; }
+  int line() const { return line_; }
+  int col() const { return col_; }
+
+ private:
+  std::string message_;
+  int line_;
+  int col_;
+};
+
+// A runtime failure not yet tied to a template position.
+class Failure : public std::runtime_error {
+ public:
+  explicit Failure(const std::string& message) : std::runtime_error(message) {}
+};
+
+}  // namespace vllmctl::jinja
