@@ -1,7 +1,8 @@
 // Deterministic random weights for demo models. Counter-based (element i of a tensor is
 // a hash of the seed, the tensor's name and i), so any chunk can be produced on its own
-// and the same seed always gives the same bytes. Norm weights are 1 +- 0.05; everything
-// else has mean 0 and standard deviation 0.02, so activations stay sane.
+// and the same seed always gives the same bytes. Values are triangular (two uniforms
+// summed, 511 levels): norm weights 1 +- 0.05, everything else mean 0 and standard
+// deviation 0.02, so activations stay sane.
 #pragma once
 
 #include "engine/model/dtype.h"

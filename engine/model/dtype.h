@@ -33,10 +33,16 @@ bool dtype_is_engine_float(DType dtype);
 std::optional<DType> dtype_from_torch_name(std::string_view torch_name);
 std::string_view dtype_torch_name(DType dtype);  // "" for types torch has no name for here
 
-float bf16_to_f32(uint16_t bits);
-float f16_to_f32(uint16_t bits);
+// Inline: they run once per element when weights are converted or generated.
+inline float bf16_to_f32(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
 // Round to nearest even; NaN stays NaN, overflow becomes infinity.
-uint16_t f32_to_bf16(float value);
+inline uint16_t f32_to_bf16(float value) {
+  uint32_t x = std::bit_cast<uint32_t>(value);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet NaN
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return static_cast<uint16_t>(x >> 16);
+}
+float f16_to_f32(uint16_t bits);
 uint16_t f32_to_f16(float value);
 
 // Converts `src` (packed little-endian elements of `dtype`, possibly unaligned) to F32.
