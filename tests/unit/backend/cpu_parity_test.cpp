@@ -5,7 +5,7 @@
 #include "engine/core/forward_batch.h"
 #include "engine/core/scheduler.h"
 #include "engine/model/model_dir.h"
-#include "tests/unit/backend/test_model.h"
+#include "tests/unit/tiny_model.h"
 #include "tests/unit/test_support.h"
 
 #include <doctest/doctest.h>

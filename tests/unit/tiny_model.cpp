@@ -1,5 +1,5 @@
 // write_tiny_model: config.json + model.safetensors with N(0, 1/sqrt(fan_in)) weights.
-#include "tests/unit/backend/test_model.h"
+#include "tests/unit/tiny_model.h"
 
 #include "engine/model/model_config.h"
 #include "engine/model/safetensors_writer.h"
