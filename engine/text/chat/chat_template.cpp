@@ -57,7 +57,8 @@ Json preprocess_messages(const Json& messages, ContentFormat format) {
     if (msg.contains("content") && msg["content"].is_array()) {
       if (format == ContentFormat::OpenAI) {
         Json parts = Json::array();
-        for (const auto& part : msg["content"]) parts.push_back({{"type", "text"}, {"text", part_text(part)}});
+        for (const auto& part : msg["content"])
+          parts.push_back({{"type", "text"}, {"text", part_text(part)}});
         copy["content"] = parts;
       } else {
         std::string joined;
@@ -70,9 +71,11 @@ Json preprocess_messages(const Json& messages, ContentFormat format) {
         copy["content"] = joined;
       }
     }
-    if (copy["role"] == "assistant" && copy.contains("tool_calls") && copy["tool_calls"].is_array()) {
+    if (copy["role"] == "assistant" && copy.contains("tool_calls") &&
+        copy["tool_calls"].is_array()) {
       for (auto& call : copy["tool_calls"]) {
-        if (!call.is_object() || !call.contains("function") || !call["function"].is_object()) continue;
+        if (!call.is_object() || !call.contains("function") || !call["function"].is_object())
+          continue;
         Json& fn = call["function"];
         if (!fn.contains("arguments") || fn["arguments"].is_null() ||
             (fn["arguments"].is_string() && fn["arguments"].get<std::string>().empty())) {
@@ -103,7 +106,8 @@ ChatTemplate::ChatTemplate(TokenizerChatConfig config, std::optional<std::string
     jinja::TemplateOptions opts;
     opts.name = t.name == "default" ? "chat_template" : "chat_template:" + t.name;
     auto compiled = std::make_unique<jinja::Template>(t.source, opts);
-    ContentFormat f = loops_over_content(compiled->body()) ? ContentFormat::OpenAI : ContentFormat::String;
+    ContentFormat f =
+        loops_over_content(compiled->body()) ? ContentFormat::OpenAI : ContentFormat::String;
     templates_[t.name] = Compiled{std::move(compiled), f};
   }
 }
@@ -119,9 +123,12 @@ const ChatTemplate::Compiled& ChatTemplate::pick(bool with_tools) const {
       "argument.");
 }
 
-ContentFormat ChatTemplate::detected_format(bool with_tools) const { return pick(with_tools).format; }
+ContentFormat ChatTemplate::detected_format(bool with_tools) const {
+  return pick(with_tools).format;
+}
 
-std::string ChatTemplate::apply(const ChatRequest& request, const jinja::RenderOptions& options) const {
+std::string ChatTemplate::apply(const ChatRequest& request,
+                                const jinja::RenderOptions& options) const {
   if (request.continue_final_message && request.add_generation_prompt) {
     throw std::invalid_argument(
         "continue_final_message and add_generation_prompt are not compatible. Use "
@@ -131,7 +138,8 @@ std::string ChatTemplate::apply(const ChatRequest& request, const jinja::RenderO
   }
   bool with_tools = !request.tools.is_null();
   const Compiled& c = pick(with_tools);
-  ContentFormat format = request.content_format == ContentFormat::Auto ? c.format : request.content_format;
+  ContentFormat format =
+      request.content_format == ContentFormat::Auto ? c.format : request.content_format;
   Json messages = preprocess_messages(request.messages, format);
 
   Json context = Json::object();
@@ -144,7 +152,8 @@ std::string ChatTemplate::apply(const ChatRequest& request, const jinja::RenderO
   }
   if (request.kwargs.is_object()) {
     for (auto it = request.kwargs.begin(); it != request.kwargs.end(); ++it) {
-      if (it.key() == "messages" || it.key() == "tools" || it.key() == "add_generation_prompt") continue;
+      if (it.key() == "messages" || it.key() == "tools" || it.key() == "add_generation_prompt")
+        continue;
       context[it.key()] = it.value();
     }
   }
@@ -173,7 +182,8 @@ std::string ChatTemplate::apply(const ChatRequest& request, const jinja::RenderO
     }
     if (!found) {
       throw std::invalid_argument(
-          "continue_final_message is set but we could not find any text to continue in the final message!");
+          "continue_final_message is set but we could not find any text to continue in the final "
+          "message!");
     }
   } else {
     throw std::invalid_argument("continue_final_message is set but the final message has no text");

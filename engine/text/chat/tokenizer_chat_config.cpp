@@ -44,22 +44,47 @@ std::string unicode_escape(const std::string& s) {
     }
     char e = s[++i];
     switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case '\\': out += '\\'; break;
-      case '\'': out += '\''; break;
-      case '"': out += '"'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case '\n': break;
-      case 'x': case 'u': case 'U': {
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\'':
+        out += '\'';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\n':
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
         std::size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         std::string hex = s.substr(i + 1, n);
-        if (hex.size() != n || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-          throw std::invalid_argument("chat template: truncated \\" + std::string(1, e) + " escape");
+        if (hex.size() != n ||
+            hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+          throw std::invalid_argument("chat template: truncated \\" + std::string(1, e) +
+                                      " escape");
         }
         unsigned long cp = std::stoul(hex, nullptr, 16);
         if (cp > 0x10FFFF) throw std::invalid_argument("chat template: illegal Unicode character");
@@ -91,10 +116,12 @@ TokenizerChatConfig TokenizerChatConfig::from_json(const nlohmann::ordered_json&
           throw std::invalid_argument(
               "tokenizer_config.json: chat_template list items need string 'name' and 'template'");
         }
-        out.templates.push_back({item["name"].get<std::string>(), item["template"].get<std::string>()});
+        out.templates.push_back(
+            {item["name"].get<std::string>(), item["template"].get<std::string>()});
       }
     } else if (!t.is_null()) {
-      throw std::invalid_argument("tokenizer_config.json: chat_template must be a string or a list");
+      throw std::invalid_argument(
+          "tokenizer_config.json: chat_template must be a string or a list");
     }
   }
   for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token",
@@ -102,7 +129,8 @@ TokenizerChatConfig TokenizerChatConfig::from_json(const nlohmann::ordered_json&
     if (!config.contains(key)) continue;
     if (const auto* text = token_text(config[key])) out.special_tokens[key] = *text;
   }
-  if (config.contains("additional_special_tokens") && config["additional_special_tokens"].is_array()) {
+  if (config.contains("additional_special_tokens") &&
+      config["additional_special_tokens"].is_array()) {
     auto list = nlohmann::ordered_json::array();
     for (const auto& t : config["additional_special_tokens"]) {
       if (const auto* text = token_text(t)) list.push_back(*text);

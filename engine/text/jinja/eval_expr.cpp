@@ -38,7 +38,8 @@ Value Interpreter::eval(const Expr& e, const ScopePtr& scope) {
     return eval_inner(e, scope);
   } catch (const Failure& f) {
     throw Error(name_, e.line, e.col, f.what());
-  } catch (const std::bad_variant_access&) {  // a filter or method got an argument of the wrong type
+  } catch (
+      const std::bad_variant_access&) {  // a filter or method got an argument of the wrong type
     throw Error(name_, e.line, e.col, "invalid argument type");
   } catch (const std::logic_error& x) {
     throw Error(name_, e.line, e.col, std::string("invalid argument: ") + x.what());
@@ -48,7 +49,8 @@ Value Interpreter::eval(const Expr& e, const ScopePtr& scope) {
 CallArgs Interpreter::eval_args(const Expr& e, std::size_t first, const ScopePtr& scope) {
   CallArgs out;
   std::size_t num_positional = e.args.size() - first - e.kwnames.size();
-  for (std::size_t i = 0; i < num_positional; ++i) out.args.push_back(eval(*e.args[first + i], scope));
+  for (std::size_t i = 0; i < num_positional; ++i)
+    out.args.push_back(eval(*e.args[first + i], scope));
   for (std::size_t k = 0; k < e.kwnames.size(); ++k) {
     out.kwargs.emplace_back(e.kwnames[k], eval(*e.args[first + num_positional + k], scope));
   }
@@ -79,7 +81,8 @@ static bool compare_op(const std::string& op, const Value& a, const Value& b) {
 
 Value Interpreter::eval_inner(const Expr& e, const ScopePtr& scope) {
   switch (e.kind) {
-    case ExprKind::Literal: return e.literal;
+    case ExprKind::Literal:
+      return e.literal;
     case ExprKind::Name: {
       const Value* v = scope->lookup(e.name);
       return v ? *v : Value::undefined("'" + e.name + "' is undefined");
@@ -97,11 +100,15 @@ Value Interpreter::eval_inner(const Expr& e, const ScopePtr& scope) {
       }
       return d;
     }
-    case ExprKind::Attr: return get_attr(eval(*e.args[0], scope), e.name);
-    case ExprKind::Item: return get_item(eval(*e.args[0], scope), eval(*e.args[1], scope));
+    case ExprKind::Attr:
+      return get_attr(eval(*e.args[0], scope), e.name);
+    case ExprKind::Item:
+      return get_item(eval(*e.args[0], scope), eval(*e.args[1], scope));
     case ExprKind::Slice: {
       Value obj = eval(*e.args[0], scope);
-      auto part = [&](std::size_t i) { return e.args[i] ? eval(*e.args[i], scope) : Value::none(); };
+      auto part = [&](std::size_t i) {
+        return e.args[i] ? eval(*e.args[i], scope) : Value::none();
+      };
       return slice(obj, part(1), part(2), part(3));
     }
     case ExprKind::Call: {
@@ -119,8 +126,10 @@ Value Interpreter::eval_inner(const Expr& e, const ScopePtr& scope) {
       CallArgs args = eval_args(e, 1, scope);
       return Value(test(e.name, subject, args) != e.negated);
     }
-    case ExprKind::Not: return Value(!truthy(eval(*e.args[0], scope)));
-    case ExprKind::Neg: return negate(eval(*e.args[0], scope));
+    case ExprKind::Not:
+      return Value(!truthy(eval(*e.args[0], scope)));
+    case ExprKind::Neg:
+      return negate(eval(*e.args[0], scope));
     case ExprKind::Pos: {
       Value v = eval(*e.args[0], scope);
       if (v.is_undefined()) fail_undefined(v);
@@ -176,14 +185,12 @@ Value Interpreter::get_attr(const Value& obj, const std::string& attr) {
   if (obj.is_dict()) {
     const Dict& d = obj.as_dict();
     if (!d.is_namespace) {
-      Value m = method(obj, attr);
-      if (!m.is_undefined()) return m;
+      if (auto m = method(obj, attr)) return *m;
     }
     if (const Value* v = d.find(std::string_view(attr))) return *v;
     return Value::undefined("'" + object_name(obj) + "' has no attribute '" + attr + "'");
   }
-  Value m = method(obj, attr);
-  if (!m.is_undefined()) return m;
+  if (auto m = method(obj, attr)) return *m;
   return Value::undefined("'" + object_name(obj) + "' has no attribute '" + attr + "'");
 }
 
@@ -211,8 +218,7 @@ Value Interpreter::get_item(const Value& obj, const Value& key) {
   }
   if (key.is_string()) {
     if (!obj.is_dict() || !obj.as_dict().is_namespace) {
-      Value m = method(obj, key.as_string());
-      if (!m.is_undefined()) return m;
+      if (auto m = method(obj, key.as_string())) return *m;
     }
   }
   return Value::undefined("'" + object_name(obj) + "' has no attribute '" + to_str(key) + "'");

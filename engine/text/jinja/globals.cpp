@@ -70,40 +70,40 @@ std::string strftime_with(const std::tm& tm, const std::string& fmt) {
 void install_globals(Scope& scope, const RenderOptions& options) {
   scope.set("range", Value::callable("range", range));
   scope.set("namespace", Value::callable("namespace", [](CallArgs& a) {
-    Value ns = Value::namespace_object();
-    fill_dict(ns.as_dict(), a);
-    return ns;
-  }));
+              Value ns = Value::namespace_object();
+              fill_dict(ns.as_dict(), a);
+              return ns;
+            }));
   scope.set("dict", Value::callable("dict", [](CallArgs& a) {
-    Value d = Value::dict();
-    fill_dict(d.as_dict(), a);
-    return d;
-  }));
+              Value d = Value::dict();
+              fill_dict(d.as_dict(), a);
+              return d;
+            }));
   scope.set("joiner", Value::callable("joiner", [](CallArgs& a) {
-    std::string sep = to_str(a.get(0, "sep", Value(", ")));
-    auto used = std::make_shared<bool>(false);
-    return Value::callable("joiner", [sep, used](CallArgs&) {
-      if (!*used) {
-        *used = true;
-        return Value("");
-      }
-      return Value(sep);
-    });
-  }));
+              std::string sep = to_str(a.get(0, "sep", Value(", ")));
+              auto used = std::make_shared<bool>(false);
+              return Value::callable("joiner", [sep, used](CallArgs&) {
+                if (!*used) {
+                  *used = true;
+                  return Value("");
+                }
+                return Value(sep);
+              });
+            }));
   scope.set("raise_exception", Value::callable("raise_exception", [](CallArgs& a) -> Value {
-    throw Failure(to_str(a.get(0, "message")));
-  }));
+              throw Failure(to_str(a.get(0, "message")));
+            }));
   std::optional<std::tm> now = options.now;
   scope.set("strftime_now", Value::callable("strftime_now", [now](CallArgs& a) {
-    std::tm tm{};
-    if (now) {
-      tm = *now;
-    } else {
-      std::time_t t = std::time(nullptr);
-      localtime_r(&t, &tm);
-    }
-    return Value(strftime_with(tm, to_str(a.get(0, "format"))));
-  }));
+              std::tm tm{};
+              if (now) {
+                tm = *now;
+              } else {
+                std::time_t t = std::time(nullptr);
+                localtime_r(&t, &tm);
+              }
+              return Value(strftime_with(tm, to_str(a.get(0, "format"))));
+            }));
 }
 
 }  // namespace vllmctl::jinja

@@ -43,8 +43,11 @@ Interpreter::Flow Interpreter::exec_stmt(const Stmt& s, const ScopePtr& scope, s
           if (truthy(eval(*cond, scope))) return exec(body, scope, out);
         }
         return exec(s.else_body, scope, out);
-      case StmtKind::For: return exec_for(s, scope, out);
-      case StmtKind::Set: exec_set(s, scope); return Flow::Normal;
+      case StmtKind::For:
+        return exec_for(s, scope, out);
+      case StmtKind::Set:
+        exec_set(s, scope);
+        return Flow::Normal;
       case StmtKind::SetBlock: {
         std::string buf;
         exec(s.body, scope, buf);
@@ -53,7 +56,9 @@ Interpreter::Flow Interpreter::exec_stmt(const Stmt& s, const ScopePtr& scope, s
         scope->set(s.name, std::move(v));
         return Flow::Normal;
       }
-      case StmtKind::Macro: scope->set(s.name, make_macro(s, scope, s.name)); return Flow::Normal;
+      case StmtKind::Macro:
+        scope->set(s.name, make_macro(s, scope, s.name));
+        return Flow::Normal;
       case StmtKind::CallBlock: {
         const Expr& call_expr = *s.expr;
         Value callee = eval(*call_expr.args[0], scope);
@@ -68,8 +73,10 @@ Interpreter::Flow Interpreter::exec_stmt(const Stmt& s, const ScopePtr& scope, s
         out += to_str(apply_filter_chain(*s.expr, Value(std::move(buf)), scope));
         return Flow::Normal;
       }
-      case StmtKind::Break: return Flow::Break;
-      case StmtKind::Continue: return Flow::Continue;
+      case StmtKind::Break:
+        return Flow::Break;
+      case StmtKind::Continue:
+        return Flow::Continue;
     }
   } catch (const Failure& f) {
     throw Error(name_, s.line, s.col, f.what());
@@ -87,7 +94,8 @@ static void assign(Scope& scope, const std::vector<ExprPtr>& targets, const Valu
     throw Failure(items.size() < targets.size()
                       ? "not enough values to unpack (expected " + std::to_string(targets.size()) +
                             ", got " + std::to_string(items.size()) + ")"
-                      : "too many values to unpack (expected " + std::to_string(targets.size()) + ")");
+                      : "too many values to unpack (expected " + std::to_string(targets.size()) +
+                            ")");
   }
   for (std::size_t i = 0; i < items.size(); ++i) scope.set(targets[i]->name, items[i]);
 }
@@ -123,9 +131,9 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s, const ScopePtr& scope, st
     if (i > 0) d.set("previtem", items[static_cast<std::size_t>(i - 1)]);
     if (i < n - 1) d.set("nextitem", items[static_cast<std::size_t>(i + 1)]);
     d.set("cycle", Value::callable("cycle", [i](CallArgs& a) -> Value {
-      if (a.args.empty()) throw Failure("no items for cycling given");
-      return a.args[static_cast<std::size_t>(i) % a.args.size()];
-    }));
+            if (a.args.empty()) throw Failure("no items for cycling given");
+            return a.args[static_cast<std::size_t>(i) % a.args.size()];
+          }));
     iter_scope->set("loop", loop);
     if (exec(s.body, iter_scope, out) == Flow::Break) break;
   }
@@ -156,8 +164,10 @@ Value Interpreter::make_macro(const Stmt& s, const ScopePtr& scope, std::string 
     const auto& params = def->params;
     std::vector<Value> varargs;
     for (std::size_t i = 0; i < a.args.size(); ++i) {
-      if (i < params.size()) frame->set(params[i], a.args[i]);
-      else varargs.push_back(a.args[i]);
+      if (i < params.size())
+        frame->set(params[i], a.args[i]);
+      else
+        varargs.push_back(a.args[i]);
     }
     Value kwargs = Value::dict();
     for (auto& [k, v] : a.kwargs) {
@@ -165,13 +175,16 @@ Value Interpreter::make_macro(const Stmt& s, const ScopePtr& scope, std::string 
       for (std::size_t i = 0; i < params.size(); ++i) {
         if (params[i] == k) {
           if (i < a.args.size()) {
-            throw Failure("macro '" + macro_name + "' got multiple values for argument '" + k + "'");
+            throw Failure("macro '" + macro_name + "' got multiple values for argument '" + k +
+                          "'");
           }
           known = true;
         }
       }
-      if (known || k == "caller") frame->set(k, v);
-      else kwargs.as_dict().set(Value(k), v);
+      if (known || k == "caller")
+        frame->set(k, v);
+      else
+        kwargs.as_dict().set(Value(k), v);
     }
     for (std::size_t i = a.args.size(); i < params.size(); ++i) {
       if (a.kwarg(params[i])) continue;

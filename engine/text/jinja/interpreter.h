@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -75,8 +76,10 @@ bool has_filter(const std::string& name);
 Value run_filter(Interpreter& in, const std::string& name, const Value& v, CallArgs& args);
 bool has_test(const std::string& name);
 bool run_test(Interpreter& in, const std::string& name, const Value& v, CallArgs& args);
-// A bound method of a str/dict/list, or undefined when there is none.
-Value method(const Value& obj, const std::string& name);
+// A bound method of a str/dict/list; nullopt when the type has no such attribute. A
+// mutating method (list.append, dict.update) is an undefined that raises when called,
+// as jinja2's ImmutableSandboxedEnvironment gives.
+std::optional<Value> method(const Value& obj, const std::string& name);
 void install_globals(Scope& scope, const RenderOptions& options);
 // Throws the Failure an undefined value raises when used ("'x' is undefined").
 [[noreturn]] void fail_undefined(const Value& v);

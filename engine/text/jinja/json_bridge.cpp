@@ -11,8 +11,10 @@ template <typename Json>
 Value convert(const Json& j, int depth) {
   if (depth > kMaxNesting) throw Failure("value nested too deeply");
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return Value::none();
-    case nlohmann::json::value_t::boolean: return Value(j.template get<bool>());
+    case nlohmann::json::value_t::null:
+      return Value::none();
+    case nlohmann::json::value_t::boolean:
+      return Value(j.template get<bool>());
     case nlohmann::json::value_t::number_integer:
       return Value(j.template get<std::int64_t>());
     case nlohmann::json::value_t::number_unsigned: {
@@ -20,8 +22,10 @@ Value convert(const Json& j, int depth) {
       if (u > static_cast<std::uint64_t>(INT64_MAX)) return Value(static_cast<double>(u));
       return Value(static_cast<std::int64_t>(u));
     }
-    case nlohmann::json::value_t::number_float: return Value(j.template get<double>());
-    case nlohmann::json::value_t::string: return Value(j.template get<std::string>());
+    case nlohmann::json::value_t::number_float:
+      return Value(j.template get<double>());
+    case nlohmann::json::value_t::string:
+      return Value(j.template get<std::string>());
     case nlohmann::json::value_t::array: {
       std::vector<Value> items;
       items.reserve(j.size());
@@ -30,10 +34,12 @@ Value convert(const Json& j, int depth) {
     }
     case nlohmann::json::value_t::object: {
       Value d = Value::dict();
-      for (auto it = j.begin(); it != j.end(); ++it) d.as_dict().set(Value(it.key()), convert(it.value(), depth + 1));
+      for (auto it = j.begin(); it != j.end(); ++it)
+        d.as_dict().set(Value(it.key()), convert(it.value(), depth + 1));
       return d;
     }
-    default: return Value::none();  // binary and discarded values do not occur in JSON text
+    default:
+      return Value::none();  // binary and discarded values do not occur in JSON text
   }
 }
 
@@ -44,11 +50,16 @@ Value from_json(const nlohmann::json& j) { return convert(j, 0); }
 
 nlohmann::ordered_json to_json_value(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::None: return nullptr;
-    case Value::Kind::Bool: return v.as_bool();
-    case Value::Kind::Int: return v.as_int();
-    case Value::Kind::Float: return v.as_float();
-    case Value::Kind::String: return v.as_string();
+    case Value::Kind::None:
+      return nullptr;
+    case Value::Kind::Bool:
+      return v.as_bool();
+    case Value::Kind::Int:
+      return v.as_int();
+    case Value::Kind::Float:
+      return v.as_float();
+    case Value::Kind::String:
+      return v.as_string();
     case Value::Kind::List: {
       auto arr = nlohmann::ordered_json::array();
       for (const auto& item : v.as_list().items) arr.push_back(to_json_value(item));
@@ -61,7 +72,8 @@ nlohmann::ordered_json to_json_value(const Value& v) {
       }
       return obj;
     }
-    default: throw Failure("Object of type " + type_name(v) + " is not JSON serializable");
+    default:
+      throw Failure("Object of type " + type_name(v) + " is not JSON serializable");
   }
 }
 

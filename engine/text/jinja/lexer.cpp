@@ -12,7 +12,9 @@ namespace {
 
 constexpr std::size_t kMaxTokensPerTag = 2000;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string rstrip(std::string_view s) {
   std::size_t end = s.size();
@@ -195,8 +197,9 @@ class Lexer {
       // destruction off the end of the stack. Real templates stay far below it.
       if (tokens_.size() - first_token > kMaxTokensPerTag) fail(start, "expression too long");
       i = skip_ws(i);
-      if (i >= src_.size()) fail(start, block ? "unexpected end of template, expected '%}'"
-                                              : "unexpected end of template, expected '}}'");
+      if (i >= src_.size())
+        fail(start, block ? "unexpected end of template, expected '%}'"
+                          : "unexpected end of template, expected '}}'");
       if (balance.empty()) {
         bool strip = src_[i] == '-' && src_.compare(i + 1, 2, close) == 0;
         bool plus = block && src_[i] == '+' && src_.compare(i + 1, 2, close) == 0;
@@ -214,7 +217,9 @@ class Lexer {
     char c = src_[i];
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       std::size_t j = i;
-      while (j < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[j])) || src_[j] == '_')) ++j;
+      while (j < src_.size() &&
+             (std::isalnum(static_cast<unsigned char>(src_[j])) || src_[j] == '_'))
+        ++j;
       emit(TokenType::Name, src_.substr(i, j - i), i);
       return j;
     }
@@ -256,7 +261,8 @@ class Lexer {
   std::size_t number(std::size_t i) {
     std::size_t j = digits(i);
     bool is_float = false;
-    if (j + 1 < src_.size() && src_[j] == '.' && std::isdigit(static_cast<unsigned char>(src_[j + 1]))) {
+    if (j + 1 < src_.size() && src_[j] == '.' &&
+        std::isdigit(static_cast<unsigned char>(src_[j + 1]))) {
       j = digits(j + 1);
       is_float = true;
     }
@@ -290,22 +296,46 @@ class Lexer {
       char e = src_[j + 1];
       j += 2;
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'v': out += '\v'; break;
-        case 'a': out += '\a'; break;
-        case '\\': out += '\\'; break;
-        case '\'': out += '\''; break;
-        case '"': out += '"'; break;
-        case '\n': break;  // line continuation
-        case 'x': case 'u': case 'U': {
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case 'a':
+          out += '\a';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '\'':
+          out += '\'';
+          break;
+        case '"':
+          out += '"';
+          break;
+        case '\n':
+          break;  // line continuation
+        case 'x':
+        case 'u':
+        case 'U': {
           std::size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-          if (j + n > src_.size() || !std::all_of(src_.begin() + static_cast<long>(j),
-                                                  src_.begin() + static_cast<long>(j + n),
-                                                  [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); })) {
+          if (j + n > src_.size() ||
+              !std::all_of(src_.begin() + static_cast<long>(j),
+                           src_.begin() + static_cast<long>(j + n),
+                           [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); })) {
             fail(j - 2, "truncated \\" + std::string(1, e) + " escape");
           }
           auto cp = static_cast<char32_t>(std::stoul(src_.substr(j, n), nullptr, 16));
@@ -317,7 +347,8 @@ class Lexer {
         default:
           if (e >= '0' && e <= '7') {
             char32_t cp = static_cast<char32_t>(e - '0');
-            for (int k = 0; k < 2 && j < src_.size() && src_[j] >= '0' && src_[j] <= '7'; ++k, ++j) {
+            for (int k = 0; k < 2 && j < src_.size() && src_[j] >= '0' && src_[j] <= '7';
+                 ++k, ++j) {
               cp = cp * 8 + static_cast<char32_t>(src_[j] - '0');
             }
             utf8::append(out, cp);

@@ -11,12 +11,24 @@
 namespace vllmctl::jinja {
 
 struct LexerOptions {
-  bool trim_blocks = true;          // drop the first newline after a block tag
-  bool lstrip_blocks = true;        // drop spaces/tabs before a block tag on its own line
+  bool trim_blocks = true;    // drop the first newline after a block tag
+  bool lstrip_blocks = true;  // drop spaces/tabs before a block tag on its own line
   bool keep_trailing_newline = false;
 };
 
-enum class TokenType { Data, VarBegin, VarEnd, BlockBegin, BlockEnd, Name, String, Int, Float, Op, Eof };
+enum class TokenType {
+  Data,
+  VarBegin,
+  VarEnd,
+  BlockBegin,
+  BlockEnd,
+  Name,
+  String,
+  Int,
+  Float,
+  Op,
+  Eof
+};
 
 struct Token {
   TokenType type;

@@ -1,6 +1,6 @@
 // Methods of str, dict and list that templates call (message.content.strip(),
-// d.items(), s.split(',')). Mutating methods exist but raise, as in jinja2's
-// ImmutableSandboxedEnvironment.
+// d.items(), s.split(',')). Mutating methods are undefined values that raise when
+// called, as in jinja2's ImmutableSandboxedEnvironment.
 #include <algorithm>
 
 #include "engine/text/jinja/error.h"
@@ -40,7 +40,8 @@ bool affix_match(const std::string& s, const Value& affix, bool prefix) {
   auto one = [&](const Value& a) {
     const std::string& x = str_arg(a);
     if (x.size() > s.size()) return false;
-    return prefix ? s.compare(0, x.size(), x) == 0 : s.compare(s.size() - x.size(), x.size(), x) == 0;
+    return prefix ? s.compare(0, x.size(), x) == 0
+                  : s.compare(s.size() - x.size(), x.size(), x) == 0;
   };
   if (affix.is_list() && affix.as_list().tuple) {
     return std::any_of(affix.as_list().items.begin(), affix.as_list().items.end(), one);
@@ -54,9 +55,11 @@ std::string format(const std::string& fmt, const CallArgs& a) {
   std::size_t auto_index = 0;
   for (std::size_t i = 0; i < fmt.size(); ++i) {
     char c = fmt[i];
-    if (c == '}' ) {
-      if (i + 1 < fmt.size() && fmt[i + 1] == '}') ++i;
-      else throw Failure("Single '}' encountered in format string");
+    if (c == '}') {
+      if (i + 1 < fmt.size() && fmt[i + 1] == '}')
+        ++i;
+      else
+        throw Failure("Single '}' encountered in format string");
       out += '}';
       continue;
     }
@@ -78,7 +81,8 @@ std::string format(const std::string& fmt, const CallArgs& a) {
     Value v;
     if (field.empty()) {
       v = a.get(auto_index++, "\x01");
-    } else if (std::all_of(field.begin(), field.end(), [](char d) { return d >= '0' && d <= '9'; })) {
+    } else if (std::all_of(field.begin(), field.end(),
+                           [](char d) { return d >= '0' && d <= '9'; })) {
       v = a.get(std::stoul(field), "\x01");
     } else if (const Value* kw = a.kwarg(field)) {
       v = *kw;
@@ -97,8 +101,8 @@ Value string_method(const std::string& s, const std::string& name, CallArgs& a) 
     return Value(affix_match(s, a.get(0, "prefix"), name == "startswith"));
   }
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
-    return Value(py::strip(s, opt_str(a.get(0, "chars"), name.c_str()), name != "rstrip",
-                           name != "lstrip"));
+    return Value(
+        py::strip(s, opt_str(a.get(0, "chars"), name.c_str()), name != "rstrip", name != "lstrip"));
   }
   if (name == "split" || name == "rsplit") {
     return strings(py::split(s, opt_str(a.get(0, "sep"), "sep"), int_arg(a.get(1, "maxsplit"), -1),
@@ -168,11 +172,11 @@ Value string_method(const std::string& s, const std::string& name, CallArgs& a) 
 }
 
 bool is_string_method(const std::string& n) {
-  static const char* names[] = {"startswith", "endswith", "strip", "lstrip", "rstrip", "split",
-                                "rsplit", "splitlines", "replace", "upper", "lower", "title",
-                                "capitalize", "find", "rfind", "index", "rindex", "count", "join",
-                                "format", "isdigit", "isalpha", "isalnum", "isspace", "islower",
-                                "isupper"};
+  static const char* names[] = {
+      "startswith", "endswith", "strip",   "lstrip",  "rstrip", "split",      "rsplit",
+      "splitlines", "replace",  "upper",   "lower",   "title",  "capitalize", "find",
+      "rfind",      "index",    "rindex",  "count",   "join",   "format",     "isdigit",
+      "isalpha",    "isalnum",  "isspace", "islower", "isupper"};
   return std::find(std::begin(names), std::end(names), n) != std::end(names);
 }
 
@@ -184,9 +188,12 @@ Value dict_method(const Value& self, const std::string& name, CallArgs& a) {
   }
   std::vector<Value> out;
   for (const auto& [k, v] : d.entries()) {
-    if (name == "items") out.push_back(Value::list({k, v}, true));
-    else if (name == "keys") out.push_back(k);
-    else out.push_back(v);
+    if (name == "items")
+      out.push_back(Value::list({k, v}, true));
+    else if (name == "keys")
+      out.push_back(k);
+    else
+      out.push_back(v);
   }
   return Value::list(std::move(out));
 }
@@ -204,16 +211,17 @@ Value list_method(const Value& self, const std::string& name, CallArgs& a) {
   throw Failure(repr(x) + " is not in list");
 }
 
+// What the sandbox gives for a mutating method: an undefined that raises when called.
 Value unsafe(const Value& obj, const std::string& name) {
-  std::string message = "access to attribute '" + name + "' of '" + type_name(obj) + "' object is unsafe.";
-  return Value::callable(name, [message](CallArgs&) -> Value { throw Failure(message); });
+  return Value::undefined("access to attribute '" + name + "' of '" + type_name(obj) +
+                          "' object is unsafe.");
 }
 
 }  // namespace
 
-Value method(const Value& obj, const std::string& name) {
+std::optional<Value> method(const Value& obj, const std::string& name) {
   if (obj.is_string()) {
-    if (!is_string_method(name)) return Value();
+    if (!is_string_method(name)) return std::nullopt;
     std::string s = obj.as_string();
     return Value::callable(name, [s, name](CallArgs& a) { return string_method(s, name, a); });
   }
@@ -225,19 +233,19 @@ Value method(const Value& obj, const std::string& name) {
         name == "clear") {
       return unsafe(obj, name);
     }
-    return Value();
+    return std::nullopt;
   }
   if (obj.is_list()) {
     if (name == "index" || name == "count") {
       return Value::callable(name, [obj, name](CallArgs& a) { return list_method(obj, name, a); });
     }
-    if (!obj.as_list().tuple && (name == "append" || name == "extend" || name == "insert" ||
-                                 name == "pop" || name == "remove" || name == "reverse" ||
-                                 name == "sort" || name == "clear")) {
+    if (!obj.as_list().tuple &&
+        (name == "append" || name == "extend" || name == "insert" || name == "pop" ||
+         name == "remove" || name == "reverse" || name == "sort" || name == "clear")) {
       return unsafe(obj, name);
     }
   }
-  return Value();
+  return std::nullopt;
 }
 
 }  // namespace vllmctl::jinja

@@ -60,7 +60,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
     }
     if (nums) return Value(a.as_float() + b.as_float());
     if (a.is_string() && b.is_string()) {
-      if (a.as_string().size() + b.as_string().size() > kMaxResultBytes) throw Failure("result too large");
+      if (a.as_string().size() + b.as_string().size() > kMaxResultBytes)
+        throw Failure("result too large");
       return Value(a.as_string() + b.as_string());
     }
     if (a.is_list() && b.is_list() && a.as_list().tuple == b.as_list().tuple) {
@@ -95,7 +96,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
     unsupported(op, a, b);
   }
   if (!nums) {
-    if (op == "%" && a.is_string()) throw Failure("printf-style string formatting is not supported");
+    if (op == "%" && a.is_string())
+      throw Failure("printf-style string formatting is not supported");
     unsupported(op, a, b);
   }
   if (op == "/") {

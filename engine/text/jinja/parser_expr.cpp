@@ -15,14 +15,22 @@ ExprPtr Parser::make(ExprKind kind, const Token& at) const {
 
 std::string Parser::describe(const Token& t) {
   switch (t.type) {
-    case TokenType::Eof: return "end of template";
-    case TokenType::VarEnd: return "end of print statement";
-    case TokenType::BlockEnd: return "end of statement block";
-    case TokenType::VarBegin: return "begin of print statement";
-    case TokenType::BlockBegin: return "begin of statement block";
-    case TokenType::Data: return "template data";
-    case TokenType::String: return "string";
-    default: return "'" + t.value + "'";
+    case TokenType::Eof:
+      return "end of template";
+    case TokenType::VarEnd:
+      return "end of print statement";
+    case TokenType::BlockEnd:
+      return "end of statement block";
+    case TokenType::VarBegin:
+      return "begin of print statement";
+    case TokenType::BlockBegin:
+      return "begin of statement block";
+    case TokenType::Data:
+      return "template data";
+    case TokenType::String:
+      return "string";
+    default:
+      return "'" + t.value + "'";
   }
 }
 
@@ -55,7 +63,8 @@ ExprPtr Parser::parse_tuple(bool with_condexpr, const std::vector<std::string_vi
   std::vector<ExprPtr> items;
   bool is_tuple = false;
   auto at_end = [&] {
-    if (cur().type == TokenType::VarEnd || cur().type == TokenType::BlockEnd || at_op(")")) return true;
+    if (cur().type == TokenType::VarEnd || cur().type == TokenType::BlockEnd || at_op(")"))
+      return true;
     for (auto n : end_names) {
       if (at_name(n)) return true;
     }
@@ -65,8 +74,10 @@ ExprPtr Parser::parse_tuple(bool with_condexpr, const std::vector<std::string_vi
     if (!items.empty()) expect_op(",");
     if (at_end()) break;
     items.push_back(parse_expression(with_condexpr));
-    if (at_op(",")) is_tuple = true;
-    else break;
+    if (at_op(","))
+      is_tuple = true;
+    else
+      break;
   }
   if (!is_tuple) {
     if (!items.empty()) return std::move(items[0]);
@@ -233,9 +244,12 @@ ExprPtr Parser::parse_primary() {
   const Token& t = cur();
   if (t.type == TokenType::Name) {
     auto node = make(ExprKind::Literal, t);
-    if (t.value == "true" || t.value == "True") node->literal = Value(true);
-    else if (t.value == "false" || t.value == "False") node->literal = Value(false);
-    else if (t.value == "none" || t.value == "None") node->literal = Value::none();
+    if (t.value == "true" || t.value == "True")
+      node->literal = Value(true);
+    else if (t.value == "false" || t.value == "False")
+      node->literal = Value(false);
+    else if (t.value == "none" || t.value == "None")
+      node->literal = Value::none();
     else {
       node->kind = ExprKind::Name;
       node->name = t.value;
@@ -256,8 +270,9 @@ ExprPtr Parser::parse_primary() {
   if (t.type == TokenType::Int || t.type == TokenType::Float) {
     auto node = make(ExprKind::Literal, t);
     try {
-      node->literal = t.type == TokenType::Int ? Value(static_cast<std::int64_t>(std::stoll(t.value)))
-                                               : Value(std::stod(t.value));
+      node->literal = t.type == TokenType::Int
+                          ? Value(static_cast<std::int64_t>(std::stoll(t.value)))
+                          : Value(std::stod(t.value));
     } catch (const std::exception&) {
       fail(t, "number out of range: " + t.value);
     }
@@ -290,162 +305,6 @@ ExprPtr Parser::parse_primary() {
     return node;
   }
   fail(t, "unexpected " + describe(t));
-}
-
-ExprPtr Parser::parse_postfix(ExprPtr node) {
-  while (true) {
-    if (at_op(".") || at_op("[")) node = parse_subscript(std::move(node));
-    else if (at_op("(")) {
-      auto call = make(ExprKind::Call, cur());
-      call->args.push_back(std::move(node));
-      parse_call_args(*call);
-      node = std::move(call);
-    } else {
-      return node;
-    }
-  }
-}
-
-ExprPtr Parser::parse_filter_expr(ExprPtr node) {
-  while (true) {
-    if (at_op("|")) node = parse_filters(std::move(node), false);
-    else if (at_name("is")) node = parse_test(std::move(node));
-    else if (at_op("(")) {
-      auto call = make(ExprKind::Call, cur());
-      call->args.push_back(std::move(node));
-      parse_call_args(*call);
-      node = std::move(call);
-    } else {
-      return node;
-    }
-  }
-}
-
-ExprPtr Parser::parse_subscript(ExprPtr node) {
-  const Token& at = cur();
-  if (at_op(".")) {
-    next();
-    if (cur().type == TokenType::Name) {
-      auto attr = make(ExprKind::Attr, at);
-      attr->name = cur().value;
-      attr->args.push_back(std::move(node));
-      next();
-      return attr;
-    }
-    if (cur().type != TokenType::Int) fail(cur(), "expected name or number");
-    auto item = make(ExprKind::Item, at);
-    item->args.push_back(std::move(node));
-    auto index = make(ExprKind::Literal, cur());
-    index->literal = Value(static_cast<std::int64_t>(std::stoll(cur().value)));
-    item->args.push_back(std::move(index));
-    next();
-    return item;
-  }
-  next();  // [
-  std::vector<ExprPtr> subs;
-  while (!at_op("]")) {
-    if (!subs.empty()) expect_op(",");
-    subs.push_back(parse_subscribed());
-  }
-  next();
-  if (subs.empty()) fail(at, "expected subscript expression");
-  if (subs.size() == 1 && subs[0]->kind == ExprKind::Slice) {
-    subs[0]->args[0] = std::move(node);
-    return std::move(subs[0]);
-  }
-  auto item = make(ExprKind::Item, at);
-  item->args.push_back(std::move(node));
-  if (subs.size() == 1) {
-    item->args.push_back(std::move(subs[0]));
-  } else {
-    auto tuple = make(ExprKind::Tuple, at);
-    tuple->args = std::move(subs);
-    item->args.push_back(std::move(tuple));
-  }
-  return item;
-}
-
-ExprPtr Parser::parse_subscribed() {
-  const Token& at = cur();
-  ExprPtr start;
-  if (!at_op(":")) {
-    start = parse_expression();
-    if (!at_op(":")) return start;
-  }
-  next();  // first ':'
-  auto slice = make(ExprKind::Slice, at);
-  slice->args.push_back(nullptr);  // the sliced object, filled in by parse_subscript
-  slice->args.push_back(std::move(start));
-  slice->args.push_back(at_op("]") || at_op(",") || at_op(":") ? nullptr : parse_expression());
-  if (at_op(":")) {
-    next();
-    slice->args.push_back(at_op("]") || at_op(",") ? nullptr : parse_expression());
-  } else {
-    slice->args.push_back(nullptr);
-  }
-  return slice;
-}
-
-void Parser::parse_call_args(Expr& node) {
-  expect_op("(");
-  while (!at_op(")")) {
-    if (node.args.size() > 1 || !node.kwnames.empty()) {
-      expect_op(",");
-      if (at_op(")")) break;
-    }
-    if (cur().type == TokenType::Name && peek().type == TokenType::Op && peek().value == "=") {
-      node.kwnames.push_back(cur().value);
-      next();
-      next();
-      node.args.push_back(parse_expression());
-    } else {
-      if (!node.kwnames.empty()) fail(cur(), "positional argument follows keyword argument");
-      node.args.push_back(parse_expression());
-    }
-  }
-  next();
-}
-
-ExprPtr Parser::parse_filters(ExprPtr subject, bool start_inline) {
-  while (at_op("|") || start_inline) {
-    if (!start_inline) next();
-    start_inline = false;
-    auto node = make(ExprKind::Filter, cur());
-    node->name = expect_name();
-    while (at_op(".")) {
-      next();
-      node->name += "." + expect_name();
-    }
-    node->args.push_back(std::move(subject));
-    if (at_op("(")) parse_call_args(*node);
-    subject = std::move(node);
-  }
-  return subject;
-}
-
-ExprPtr Parser::parse_test(ExprPtr node) {
-  auto test = make(ExprKind::Test, cur());
-  next();  // is
-  if (at_name("not")) {
-    test->negated = true;
-    next();
-  }
-  test->name = expect_name();
-  while (at_op(".")) {
-    next();
-    test->name += "." + expect_name();
-  }
-  test->args.push_back(std::move(node));
-  if (at_op("(")) {
-    parse_call_args(*test);
-  } else if ((cur().type == TokenType::Name || cur().type == TokenType::String ||
-              cur().type == TokenType::Int || cur().type == TokenType::Float || at_op("[") ||
-              at_op("{")) &&
-             !at_name("else") && !at_name("or") && !at_name("and")) {
-    if (at_name("is")) fail(cur(), "You cannot chain multiple tests with is");
-    test->args.push_back(parse_postfix(parse_primary()));
-  }
-  return test;
 }
 
 }  // namespace vllmctl::jinja

@@ -21,7 +21,8 @@ class Parser {
 
   ExprPtr parse_expression(bool with_condexpr = true);
   // Comma-separated expressions: a Tuple when a comma is seen, else the one expression.
-  ExprPtr parse_tuple(bool with_condexpr = true, const std::vector<std::string_view>& end_names = {},
+  ExprPtr parse_tuple(bool with_condexpr = true,
+                      const std::vector<std::string_view>& end_names = {},
                       bool explicit_parentheses = false);
   // `|f(x)|g` with `subject` as the filtered value (null for {% filter %} / {% set %} blocks).
   ExprPtr parse_filters(ExprPtr subject, bool start_inline);
@@ -64,7 +65,9 @@ class Parser {
     if (pos_ + 1 < toks_.size()) ++pos_;
   }
   bool at_op(std::string_view op) const { return cur().type == TokenType::Op && cur().value == op; }
-  bool at_name(std::string_view n) const { return cur().type == TokenType::Name && cur().value == n; }
+  bool at_name(std::string_view n) const {
+    return cur().type == TokenType::Name && cur().value == n;
+  }
   void expect_op(std::string_view op);
   std::string expect_name();
   void expect_block_end();

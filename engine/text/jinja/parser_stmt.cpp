@@ -69,7 +69,8 @@ Body Parser::subparse(const std::vector<std::string_view>& end_names, std::strin
                       looking_for(end_names) + ".");
         }
         return body;
-      default: fail(t, "unexpected " + describe(t));
+      default:
+        fail(t, "unexpected " + describe(t));
     }
   }
 }

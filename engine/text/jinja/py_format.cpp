@@ -96,30 +96,41 @@ static std::string repr_dict(const Dict& d) {
 
 std::string repr(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Undefined: return "Undefined";
-    case Value::Kind::String: return repr_string(v.as_string());
+    case Value::Kind::Undefined:
+      return "Undefined";
+    case Value::Kind::String:
+      return repr_string(v.as_string());
     case Value::Kind::List: {
       const List& l = v.as_list();
       if (!l.tuple) return "[" + join_items(l.items) + "]";
       return "(" + join_items(l.items) + (l.items.size() == 1 ? ",)" : ")");
     }
-    default: return to_str(v);
+    default:
+      return to_str(v);
   }
 }
 
 std::string to_str(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Undefined: return "";
-    case Value::Kind::None: return "None";
-    case Value::Kind::Bool: return v.as_bool() ? "True" : "False";
-    case Value::Kind::Int: return std::to_string(v.as_int());
-    case Value::Kind::Float: return float_repr(v.as_float());
-    case Value::Kind::String: return v.as_string();
-    case Value::Kind::List: return repr(v);
+    case Value::Kind::Undefined:
+      return "";
+    case Value::Kind::None:
+      return "None";
+    case Value::Kind::Bool:
+      return v.as_bool() ? "True" : "False";
+    case Value::Kind::Int:
+      return std::to_string(v.as_int());
+    case Value::Kind::Float:
+      return float_repr(v.as_float());
+    case Value::Kind::String:
+      return v.as_string();
+    case Value::Kind::List:
+      return repr(v);
     case Value::Kind::Dict:
       if (v.as_dict().is_namespace) return "<Namespace " + repr_dict(v.as_dict()) + ">";
       return repr_dict(v.as_dict());
-    case Value::Kind::Callable: return "<function " + v.as_callable().name + ">";
+    case Value::Kind::Callable:
+      return "<function " + v.as_callable().name + ">";
   }
   return "";
 }
@@ -143,13 +154,27 @@ static void json_string(std::string& out, const std::string& s, bool ensure_asci
     }
     ++i;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -165,11 +190,16 @@ static void json_string(std::string& out, const std::string& s, bool ensure_asci
 
 static std::string json_key(const Value& k) {
   switch (k.kind()) {
-    case Value::Kind::String: return k.as_string();
-    case Value::Kind::None: return "null";
-    case Value::Kind::Bool: return k.as_bool() ? "true" : "false";
-    case Value::Kind::Int: return std::to_string(k.as_int());
-    case Value::Kind::Float: return float_repr(k.as_float());
+    case Value::Kind::String:
+      return k.as_string();
+    case Value::Kind::None:
+      return "null";
+    case Value::Kind::Bool:
+      return k.as_bool() ? "true" : "false";
+    case Value::Kind::Int:
+      return std::to_string(k.as_int());
+    case Value::Kind::Float:
+      return float_repr(k.as_float());
     default:
       throw Failure("keys must be str, int, float, bool or None, not " + type_name(k));
   }
@@ -183,20 +213,34 @@ static void json_value(std::string& out, const Value& v, const JsonOptions& o, i
     for (int i = 0; i < level; ++i) out += *o.indent;
   };
   switch (v.kind()) {
-    case Value::Kind::None: out += "null"; return;
-    case Value::Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
-    case Value::Kind::Int: out += std::to_string(v.as_int()); return;
+    case Value::Kind::None:
+      out += "null";
+      return;
+    case Value::Kind::Bool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Value::Kind::Int:
+      out += std::to_string(v.as_int());
+      return;
     case Value::Kind::Float: {
       double d = v.as_float();
-      if (std::isnan(d)) out += "NaN";
-      else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
-      else out += float_repr(d);
+      if (std::isnan(d))
+        out += "NaN";
+      else if (std::isinf(d))
+        out += d > 0 ? "Infinity" : "-Infinity";
+      else
+        out += float_repr(d);
       return;
     }
-    case Value::Kind::String: json_string(out, v.as_string(), o.ensure_ascii); return;
+    case Value::Kind::String:
+      json_string(out, v.as_string(), o.ensure_ascii);
+      return;
     case Value::Kind::List: {
       const auto& items = v.as_list().items;
-      if (items.empty()) { out += "[]"; return; }
+      if (items.empty()) {
+        out += "[]";
+        return;
+      }
       out += '[';
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (i) out += item_sep;
@@ -214,7 +258,10 @@ static void json_value(std::string& out, const Value& v, const JsonOptions& o, i
         std::stable_sort(entries.begin(), entries.end(),
                          [](const auto& a, const auto& b) { return a.first < b.first; });
       }
-      if (entries.empty()) { out += "{}"; return; }
+      if (entries.empty()) {
+        out += "{}";
+        return;
+      }
       out += '{';
       for (std::size_t i = 0; i < entries.size(); ++i) {
         if (i) out += item_sep;

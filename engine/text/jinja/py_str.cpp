@@ -34,7 +34,8 @@ std::vector<Char> chars_of(std::string_view s) {
 
 }  // namespace
 
-std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left, bool right) {
+std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
+                  bool right) {
   std::vector<Char> cs = chars_of(s);
   std::vector<char32_t> set;
   if (chars) {
@@ -44,8 +45,10 @@ std::string strip(std::string_view s, const std::optional<std::string>& chars, b
     return chars ? std::find(set.begin(), set.end(), cp) != set.end() : is_space(cp);
   };
   std::size_t b = 0, e = cs.size();
-  if (left) while (b < e && strippable(cs[b].cp)) ++b;
-  if (right) while (e > b && strippable(cs[e - 1].cp)) --e;
+  if (left)
+    while (b < e && strippable(cs[b].cp)) ++b;
+  if (right)
+    while (e > b && strippable(cs[e - 1].cp)) --e;
   if (b == e) return "";
   return std::string(s.substr(cs[b].begin, cs[e - 1].end - cs[b].begin));
 }

@@ -13,7 +13,8 @@ namespace vllmctl::jinja::py {
 
 bool is_space(char32_t cp);  // str.isspace() for one code point
 // chars == nullopt strips whitespace, as str.strip() does.
-std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left, bool right);
+std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
+                  bool right);
 // str.split / str.rsplit: sep == nullopt splits on whitespace runs; maxsplit < 0 is no limit.
 std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep,
                                std::int64_t maxsplit, bool from_right);

@@ -36,8 +36,10 @@ void check_body(const Body& body, const std::string& name) {
 
 }  // namespace
 
-Template::Template(std::string_view source, TemplateOptions options) : options_(std::move(options)) {
-  auto body = std::make_shared<Body>(parse(tokenize(source, options_.lexer, options_.name), options_.name));
+Template::Template(std::string_view source, TemplateOptions options)
+    : options_(std::move(options)) {
+  auto body =
+      std::make_shared<Body>(parse(tokenize(source, options_.lexer, options_.name), options_.name));
   check_body(*body, options_.name);
   body_ = std::move(body);
 }
@@ -66,7 +68,8 @@ std::string Template::render(const Value& context, const RenderOptions& options)
   return out;
 }
 
-std::string Template::render(const nlohmann::ordered_json& context, const RenderOptions& options) const {
+std::string Template::render(const nlohmann::ordered_json& context,
+                             const RenderOptions& options) const {
   Value value;
   try {
     value = from_json(context);

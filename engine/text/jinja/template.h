@@ -45,7 +45,8 @@ class Template {
   std::string render(const Value& context, const RenderOptions& options = {}) const;
   // JSON objects keep their key order when given as ordered_json (Python's dicts do;
   // plain nlohmann::json sorts keys, which changes what tojson prints).
-  std::string render(const nlohmann::ordered_json& context, const RenderOptions& options = {}) const;
+  std::string render(const nlohmann::ordered_json& context,
+                     const RenderOptions& options = {}) const;
 
   const Body& body() const { return *body_; }
   const std::string& name() const { return options_.name; }

@@ -33,7 +33,8 @@ bool t_callable(Interpreter&, const Value& v, CallArgs&) { return v.is_callable(
 
 std::int64_t int_of(const Value& v) {
   if (v.is_undefined()) fail_undefined(v);
-  if (!v.is_int() && !v.is_bool()) throw Failure("unsupported operand type(s) for %: '" + type_name(v) + "' and 'int'");
+  if (!v.is_int() && !v.is_bool())
+    throw Failure("unsupported operand type(s) for %: '" + type_name(v) + "' and 'int'");
   return v.as_int();
 }
 bool t_odd(Interpreter&, const Value& v, CallArgs&) { return int_of(v) % 2 != 0; }
@@ -60,21 +61,50 @@ bool t_upper(Interpreter&, const Value& v, CallArgs&) {
 bool t_sameas(Interpreter&, const Value& v, CallArgs& a) {
   Value other = a.get(0, "other");
   if (v.identity() || other.identity()) return v.identity() == other.identity();
-  return v.kind() == other.kind() && (v.is_none() || v.is_undefined() || (v.is_bool() && v.as_bool() == other.as_bool()));
+  return v.kind() == other.kind() &&
+         (v.is_none() || v.is_undefined() || (v.is_bool() && v.as_bool() == other.as_bool()));
 }
 bool t_escaped(Interpreter&, const Value&, CallArgs&) { return false; }
 
 const std::map<std::string, TestFn, std::less<>>& registry() {
   static const std::map<std::string, TestFn, std::less<>> tests = {
-      {"defined", t_defined}, {"undefined", t_undefined}, {"none", t_none},
-      {"string", t_string}, {"number", t_number}, {"integer", t_integer}, {"float", t_float},
-      {"boolean", t_boolean}, {"true", t_true}, {"false", t_false}, {"mapping", t_mapping},
-      {"iterable", t_iterable}, {"sequence", t_sequence}, {"callable", t_callable},
-      {"odd", t_odd}, {"even", t_even}, {"divisibleby", t_divisibleby}, {"in", t_in},
-      {"eq", t_eq}, {"equalto", t_eq}, {"==", t_eq}, {"ne", t_ne}, {"!=", t_ne},
-      {"lt", t_lt}, {"lessthan", t_lt}, {"<", t_lt}, {"le", t_le}, {"<=", t_le},
-      {"gt", t_gt}, {"greaterthan", t_gt}, {">", t_gt}, {"ge", t_ge}, {">=", t_ge},
-      {"lower", t_lower}, {"upper", t_upper}, {"sameas", t_sameas}, {"escaped", t_escaped},
+      {"defined", t_defined},
+      {"undefined", t_undefined},
+      {"none", t_none},
+      {"string", t_string},
+      {"number", t_number},
+      {"integer", t_integer},
+      {"float", t_float},
+      {"boolean", t_boolean},
+      {"true", t_true},
+      {"false", t_false},
+      {"mapping", t_mapping},
+      {"iterable", t_iterable},
+      {"sequence", t_sequence},
+      {"callable", t_callable},
+      {"odd", t_odd},
+      {"even", t_even},
+      {"divisibleby", t_divisibleby},
+      {"in", t_in},
+      {"eq", t_eq},
+      {"equalto", t_eq},
+      {"==", t_eq},
+      {"ne", t_ne},
+      {"!=", t_ne},
+      {"lt", t_lt},
+      {"lessthan", t_lt},
+      {"<", t_lt},
+      {"le", t_le},
+      {"<=", t_le},
+      {"gt", t_gt},
+      {"greaterthan", t_gt},
+      {">", t_gt},
+      {"ge", t_ge},
+      {">=", t_ge},
+      {"lower", t_lower},
+      {"upper", t_upper},
+      {"sameas", t_sameas},
+      {"escaped", t_escaped},
   };
   return tests;
 }

@@ -39,18 +39,25 @@ Value Value::callable(std::string name, NativeFn fn) {
 
 const void* Value::identity() const {
   switch (kind()) {
-    case Kind::List: return std::get<std::shared_ptr<List>>(v_).get();
-    case Kind::Dict: return std::get<std::shared_ptr<Dict>>(v_).get();
-    case Kind::Callable: return std::get<std::shared_ptr<Callable>>(v_).get();
-    default: return nullptr;
+    case Kind::List:
+      return std::get<std::shared_ptr<List>>(v_).get();
+    case Kind::Dict:
+      return std::get<std::shared_ptr<Dict>>(v_).get();
+    case Kind::Callable:
+      return std::get<std::shared_ptr<Callable>>(v_).get();
+    default:
+      return nullptr;
   }
 }
 
 int Value::depth() const {
   switch (kind()) {
-    case Kind::List: return as_list().depth;
-    case Kind::Dict: return as_dict().depth();
-    default: return 0;
+    case Kind::List:
+      return as_list().depth;
+    case Kind::Dict:
+      return as_dict().depth();
+    default:
+      return 0;
   }
 }
 
@@ -97,14 +104,22 @@ Value CallArgs::get(std::size_t pos, std::string_view name, Value fallback) cons
 bool truthy(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::Undefined:
-    case Value::Kind::None: return false;
-    case Value::Kind::Bool: return v.as_bool();
-    case Value::Kind::Int: return v.as_int() != 0;
-    case Value::Kind::Float: return v.as_float() != 0.0;
-    case Value::Kind::String: return !v.as_string().empty();
-    case Value::Kind::List: return !v.as_list().items.empty();
-    case Value::Kind::Dict: return v.as_dict().size() != 0;
-    case Value::Kind::Callable: return true;
+    case Value::Kind::None:
+      return false;
+    case Value::Kind::Bool:
+      return v.as_bool();
+    case Value::Kind::Int:
+      return v.as_int() != 0;
+    case Value::Kind::Float:
+      return v.as_float() != 0.0;
+    case Value::Kind::String:
+      return !v.as_string().empty();
+    case Value::Kind::List:
+      return !v.as_list().items.empty();
+    case Value::Kind::Dict:
+      return v.as_dict().size() != 0;
+    case Value::Kind::Callable:
+      return true;
   }
   return false;
 }
@@ -117,8 +132,10 @@ bool equals(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case Value::Kind::Undefined:
-    case Value::Kind::None: return true;
-    case Value::Kind::String: return a.as_string() == b.as_string();
+    case Value::Kind::None:
+      return true;
+    case Value::Kind::String:
+      return a.as_string() == b.as_string();
     case Value::Kind::List: {
       const List& x = a.as_list();
       const List& y = b.as_list();
@@ -139,8 +156,10 @@ bool equals(const Value& a, const Value& b) {
       }
       return true;
     }
-    case Value::Kind::Callable: return a.identity() == b.identity();
-    default: return false;
+    case Value::Kind::Callable:
+      return a.identity() == b.identity();
+    default:
+      return false;
   }
 }
 
@@ -174,33 +193,49 @@ int compare(const Value& a, const Value& b) {
 
 std::string type_name(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Undefined: return "Undefined";
-    case Value::Kind::None: return "NoneType";
-    case Value::Kind::Bool: return "bool";
-    case Value::Kind::Int: return "int";
-    case Value::Kind::Float: return "float";
-    case Value::Kind::String: return "str";
-    case Value::Kind::List: return v.as_list().tuple ? "tuple" : "list";
-    case Value::Kind::Dict: return v.as_dict().is_namespace ? "Namespace" : "dict";
-    case Value::Kind::Callable: return "function";
+    case Value::Kind::Undefined:
+      return "Undefined";
+    case Value::Kind::None:
+      return "NoneType";
+    case Value::Kind::Bool:
+      return "bool";
+    case Value::Kind::Int:
+      return "int";
+    case Value::Kind::Float:
+      return "float";
+    case Value::Kind::String:
+      return "str";
+    case Value::Kind::List:
+      return v.as_list().tuple ? "tuple" : "list";
+    case Value::Kind::Dict:
+      return v.as_dict().is_namespace ? "Namespace" : "dict";
+    case Value::Kind::Callable:
+      return "function";
   }
   return "object";
 }
 
 std::size_t length(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Undefined: return 0;
-    case Value::Kind::String: return utf8::count(v.as_string());
-    case Value::Kind::List: return v.as_list().items.size();
-    case Value::Kind::Dict: return v.as_dict().size();
-    default: throw Failure("object of type '" + type_name(v) + "' has no len()");
+    case Value::Kind::Undefined:
+      return 0;
+    case Value::Kind::String:
+      return utf8::count(v.as_string());
+    case Value::Kind::List:
+      return v.as_list().items.size();
+    case Value::Kind::Dict:
+      return v.as_dict().size();
+    default:
+      throw Failure("object of type '" + type_name(v) + "' has no len()");
   }
 }
 
 std::vector<Value> iterate(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::Undefined: return {};
-    case Value::Kind::List: return v.as_list().items;
+    case Value::Kind::Undefined:
+      return {};
+    case Value::Kind::List:
+      return v.as_list().items;
     case Value::Kind::Dict: {
       std::vector<Value> keys;
       for (const auto& e : v.as_dict().entries()) keys.push_back(e.first);
@@ -211,13 +246,15 @@ std::vector<Value> iterate(const Value& v) {
       for (auto& c : utf8::split_chars(v.as_string())) chars.emplace_back(std::move(c));
       return chars;
     }
-    default: throw Failure("'" + type_name(v) + "' object is not iterable");
+    default:
+      throw Failure("'" + type_name(v) + "' object is not iterable");
   }
 }
 
 bool contains(const Value& haystack, const Value& needle) {
   switch (haystack.kind()) {
-    case Value::Kind::Undefined: return false;
+    case Value::Kind::Undefined:
+      return false;
     case Value::Kind::String:
       if (!needle.is_string()) {
         throw Failure("'in <string>' requires string as left operand, not " + type_name(needle));
@@ -228,7 +265,8 @@ bool contains(const Value& haystack, const Value& needle) {
         if (equals(item, needle)) return true;
       }
       return false;
-    case Value::Kind::Dict: return haystack.as_dict().find(needle) != nullptr;
+    case Value::Kind::Dict:
+      return haystack.as_dict().find(needle) != nullptr;
     default:
       throw Failure("argument of type '" + type_name(haystack) + "' is not iterable");
   }

@@ -25,7 +25,17 @@ using NativeFn = std::function<Value(CallArgs&)>;
 
 class Value {
  public:
-  enum class Kind : std::uint8_t { Undefined, None, Bool, Int, Float, String, List, Dict, Callable };
+  enum class Kind : std::uint8_t {
+    Undefined,
+    None,
+    Bool,
+    Int,
+    Float,
+    String,
+    List,
+    Dict,
+    Callable
+  };
 
   Value() : v_(Undef{}) {}  // undefined, no name
   Value(bool b) : v_(b) {}
@@ -38,8 +48,16 @@ class Value {
 
   // An undefined value that remembers what was looked up, for error messages
   // ("'foo' is undefined", "'dict object' has no attribute 'bar'").
-  static Value undefined(std::string hint) { Value v; v.v_ = Undef{std::move(hint)}; return v; }
-  static Value none() { Value v; v.v_ = nullptr; return v; }
+  static Value undefined(std::string hint) {
+    Value v;
+    v.v_ = Undef{std::move(hint)};
+    return v;
+  }
+  static Value none() {
+    Value v;
+    v.v_ = nullptr;
+    return v;
+  }
   // Throws Failure when the result would nest deeper than kMaxNesting.
   static Value list(std::vector<Value> items = {}, bool tuple = false);
   static Value dict();
@@ -61,7 +79,9 @@ class Value {
 
   bool as_bool() const { return std::get<bool>(v_); }
   // REQUIRES: is_int() or is_bool().
-  std::int64_t as_int() const { return is_bool() ? std::get<bool>(v_) : std::get<std::int64_t>(v_); }
+  std::int64_t as_int() const {
+    return is_bool() ? std::get<bool>(v_) : std::get<std::int64_t>(v_);
+  }
   // REQUIRES: is_number().
   double as_float() const {
     return is_float() ? std::get<double>(v_) : static_cast<double>(as_int());

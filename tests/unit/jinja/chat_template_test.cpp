@@ -123,7 +123,7 @@ TEST_CASE("template errors become invalid_argument with the template's message")
     t.apply(request(R"([{"role": "system", "content": "x"}])"));
     FAIL("expected an error");
   } catch (const std::invalid_argument& e) {
-    CHECK(std::string(e.what()) == "chat template: chat_template:1:43: System role not supported");
+    CHECK(std::string(e.what()) == "chat template: chat_template:1:41: System role not supported");
   }
 }
 
