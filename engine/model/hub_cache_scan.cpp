@@ -30,7 +30,7 @@ std::map<std::string, std::vector<std::string>> read_refs(const fs::path& refs_d
     std::getline(in, commit);
     while (!commit.empty() && (commit.back() == '\r' || commit.back() == ' ')) commit.pop_back();
     if (!commit.empty()) {
-      out[commit].push_back(fs::relative(it->path(), refs_dir, ec).generic_string());
+      out[commit].push_back(it->path().lexically_relative(refs_dir).generic_string());
     }
   }
   for (auto& [commit, names] : out) std::sort(names.begin(), names.end());

@@ -43,7 +43,8 @@ SnapshotCheck check_snapshot(const fs::path& dir) {
   for (auto it = fs::recursive_directory_iterator(dir, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_directory(ec)) continue;
-    const std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+    // lexically: fs::relative would resolve the link into blobs/.
+    const std::string rel = it->path().lexically_relative(dir).generic_string();
     if (rel.empty() || rel.find("/.") != std::string::npos || rel.front() == '.') continue;
     out.files.push_back(rel);
     const auto size = fs::file_size(it->path(), ec);  // follows the link
