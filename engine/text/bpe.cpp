@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <queue>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -24,7 +23,9 @@ std::uint64_t pair_key(std::int32_t left, std::int32_t right) {
 }
 
 std::size_t slot_of(std::uint64_t key, std::uint64_t mask) {
-  return static_cast<std::size_t>(((key * 0x9E3779B97F4A7C15ULL) >> 29) & mask);
+  std::uint64_t h = key * 0x9E3779B97F4A7C15ULL;
+  h ^= h >> 32;
+  return static_cast<std::size_t>(h & mask);
 }
 
 }  // namespace
@@ -248,6 +249,11 @@ void Bpe::merge_symbols(std::vector<std::int32_t>& symbols) const {
     ranks[k] = m ? m->rank : UINT32_MAX;
     results[k] = m ? m->result : 0;
   };
+  // The merge table is larger than the caches: touch every first probe before reading
+  // any, so the misses overlap.
+  for (std::size_t k = 0; k + 1 < n; ++k) {
+    __builtin_prefetch(&merges_[slot_of(pair_key(symbols[k], symbols[k + 1]), merge_mask_)]);
+  }
   for (std::size_t k = 0; k + 1 < n; ++k) fill(k);
   while (n > 1) {
     std::size_t best = 0;
@@ -275,30 +281,37 @@ void Bpe::merge_symbols_heap(std::vector<std::int32_t>& symbols) const {
     std::uint32_t rank;
     std::int32_t pos;
     std::int32_t result;
+    std::int32_t left, right;  // the pair when pushed: a changed pair means a stale entry
     bool operator>(const Candidate& o) const {
       return rank != o.rank ? rank > o.rank : pos > o.pos;
     }
   };
   const auto n = static_cast<std::int32_t>(symbols.size());
-  std::vector<Node> nodes(symbols.size());
+  thread_local std::vector<Node> nodes;
+  nodes.resize(symbols.size());
   for (std::int32_t k = 0; k < n; ++k) nodes[k] = {symbols[k], k - 1, k + 1 < n ? k + 1 : -1, true};
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+  thread_local std::vector<Candidate> heap;  // a min-heap via std::greater
+  heap.clear();
   auto push = [&](std::int32_t pos) {
     const std::int32_t next = nodes[pos].next;
     if (next < 0) return;
     if (const MergeSlot* m = find_merge(nodes[pos].id, nodes[next].id)) {
-      queue.push({m->rank, pos, m->result});
+      heap.push_back({m->rank, pos, m->result, nodes[pos].id, nodes[next].id});
+      std::push_heap(heap.begin(), heap.end(), std::greater<>());
     }
   };
+  for (std::int32_t k = 0; k + 1 < n; ++k) {
+    __builtin_prefetch(&merges_[slot_of(pair_key(symbols[k], symbols[k + 1]), merge_mask_)]);
+  }
   for (std::int32_t k = 0; k + 1 < n; ++k) push(k);
-  while (!queue.empty()) {
-    const Candidate top = queue.top();
-    queue.pop();
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+    const Candidate top = heap.back();
+    heap.pop_back();
     Node& left = nodes[top.pos];
     if (!left.alive || left.next < 0) continue;
     Node& right = nodes[left.next];
-    const MergeSlot* m = find_merge(left.id, right.id);
-    if (!m || m->result != top.result) continue;  // stale entry
+    if (left.id != top.left || right.id != top.right) continue;  // stale entry
     left.id = top.result;
     right.alive = false;
     left.next = right.next;

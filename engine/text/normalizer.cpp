@@ -3,6 +3,7 @@
 // composition), in which case the text is already NFC and is left untouched.
 #include "engine/text/normalizer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -40,14 +41,16 @@ const std::vector<std::uint64_t>& inert_bits() {
   return bits;
 }
 
+bool is_inert(char32_t cp) {
+  const auto& bits = inert_bits();
+  return (bits[cp / 64] >> (cp % 64)) & 1;
+}
+
 bool already_nfc(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
-  if (i == text.size()) return true;
-  const auto& bits = inert_bits();
   while (i < text.size()) {
-    const char32_t cp = utf8::decode_valid(text, i);
-    if (!((bits[cp / 64] >> (cp % 64)) & 1)) return false;
+    if (!is_inert(utf8::decode_valid(text, i))) return false;
   }
   return true;
 }
@@ -82,11 +85,44 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
   text = std::move(out);
 }
 
+// NFC that only hands utf8proc the spans that can change: an inert code point is a
+// "stable" one (nothing composes with or reorders around it), so NFC(text) is the
+// concatenation of NFC over the spans that start at one inert code point and end before
+// the next one; spans without a non-inert code point are already NFC.
+std::string nfc_by_spans(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  std::size_t copied = 0;      // text[0..copied) is in `out`
+  std::size_t last_inert = 0;  // start of the last inert code point seen (span start)
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t at = i;
+    if (is_inert(utf8::decode_valid(text, i))) {
+      last_inert = at;
+      continue;
+    }
+    // A span that changes: from the last inert code point to the next inert one.
+    std::size_t end = i;
+    while (end < text.size()) {
+      std::size_t next = end;
+      if (is_inert(utf8::decode_valid(text, next))) break;
+      end = next;
+    }
+    const std::size_t start = std::max(last_inert, copied);
+    out.append(text.substr(copied, start - copied));
+    out += utf8proc_form(text.substr(start, end - start), UTF8PROC_COMPOSE);
+    copied = end;
+    i = end;
+  }
+  out.append(text.substr(copied));
+  return out;
+}
+
 }  // namespace
 
 std::string nfc(std::string_view text) {
   if (already_nfc(text)) return std::string(text);
-  return utf8proc_form(text, UTF8PROC_COMPOSE);
+  return nfc_by_spans(text);
 }
 
 Normalizer Normalizer::from_json(const nlohmann::json& spec) {
@@ -125,7 +161,7 @@ void Normalizer::normalize(std::string& text) const {
   for (const Step& step : steps_) {
     switch (step.kind) {
       case Kind::kNfc:
-        if (!already_nfc(text)) text = utf8proc_form(text, UTF8PROC_COMPOSE);
+        if (!already_nfc(text)) text = nfc_by_spans(text);
         break;
       case Kind::kNfd:
         text = utf8proc_form(text, UTF8PROC_DECOMPOSE);

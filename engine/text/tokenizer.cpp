@@ -117,8 +117,9 @@ Tokenizer Tokenizer::from_json_text(std::string_view json_text) {
 
 void Tokenizer::Impl::encode_pre_tokens(std::string_view text, std::vector<std::int32_t>& ids) const {
   thread_local std::vector<std::string_view> words, scratch;
-  std::deque<std::string> arena;  // only ByteLevel's add_prefix_space allocates here
+  thread_local std::deque<std::string> arena;  // only ByteLevel's add_prefix_space fills it
   words.clear();
+  arena.clear();
   pre_tokenizer.split(text, words, scratch, arena);
   const bool byte_level = pre_tokenizer.byte_level();
   for (std::string_view w : words) bpe.encode_word(w, byte_level, ids);
@@ -135,7 +136,8 @@ void Tokenizer::Impl::encode_plain(std::string_view text, std::vector<std::int32
     encode_pre_tokens(normalized, ids);
     return;
   }
-  std::vector<TextSegment> segments;
+  thread_local std::vector<TextSegment> segments;
+  segments.clear();
   normalized_matcher.split(normalized, segments);
   for (const TextSegment& s : segments) {
     if (s.id >= 0) {
@@ -155,7 +157,8 @@ std::vector<std::int32_t> Tokenizer::encode(std::string_view text, bool add_spec
   if (impl_->raw_matcher.empty()) {
     impl_->encode_plain(text, ids);
   } else {
-    std::vector<TextSegment> segments;
+    thread_local std::vector<TextSegment> segments;
+    segments.clear();
     impl_->raw_matcher.split(text, segments);
     for (const TextSegment& s : segments) {
       if (s.id >= 0) {
