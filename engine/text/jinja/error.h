@@ -11,8 +11,7 @@ namespace vllmctl::jinja {
 class Error : public std::runtime_error {
  public:
   Error(const std::string& name, int line, int col, const std::string& message)
-      : std::runtime_error(name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
-                           message),
+      : std::runtime_error(format(name, line, col, message)),
         message_(message),
         line_(line),
         col_(col) {}
@@ -22,6 +21,14 @@ class Error : public std::runtime_error {
   int col() const { return col_; }
 
  private:
+  static std::string format(const std::string& name, int line, int col,
+                            const std::string& message) {
+    std::string out = name;
+    out.append(":").append(std::to_string(line)).append(":").append(std::to_string(col));
+    out.append(": ").append(message);
+    return out;
+  }
+
   std::string message_;
   int line_;
   int col_;

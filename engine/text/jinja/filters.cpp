@@ -3,6 +3,8 @@
 // Positional and keyword argument names match jinja2.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "engine/text/jinja/error.h"
@@ -62,16 +64,64 @@ Value f_capitalize(Interpreter&, const Value& v, CallArgs&) {
 Value f_title(Interpreter&, const Value& v, CallArgs&) {
   std::string s = to_str(v), out;
   bool start = true;
-  for (char c : s) {
-    bool sep = py::is_space(static_cast<unsigned char>(c)) ||
-               std::string_view("-({[<").find(c) != std::string_view::npos;
-    if (sep)
-      out += c;
-    else
-      out += start ? py::upper(std::string(1, c)) : py::lower(std::string(1, c));
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t b = i;
+    char32_t cp = utf8::decode(s, i);
+    std::string c = s.substr(b, i - b);
+    bool sep = py::is_space(cp) ||
+               (cp < 0x80 &&
+                std::string_view("-({[<").find(static_cast<char>(cp)) != std::string_view::npos);
+    out += sep ? c : (start ? py::upper(c) : py::lower(c));
     start = sep;
   }
   return Value(std::move(out));
+}
+
+// jinja2's truncate: cut at a word boundary (or anywhere with killwords) past leeway.
+Value f_truncate(Interpreter&, const Value& v, CallArgs& a) {
+  std::vector<std::string> chars = utf8::split_chars(to_str(v));
+  std::int64_t n = a.get(0, "length", Value(255)).as_int();
+  bool killwords = truthy(a.get(1, "killwords", Value(false)));
+  std::string end = to_str(a.get(2, "end", Value("...")));
+  std::int64_t leeway = a.get(3, "leeway", Value(5)).as_int();
+  auto end_len = static_cast<std::int64_t>(utf8::count(end));
+  if (n < end_len)
+    throw Failure("expected length >= " + std::to_string(end_len) + ", got " + std::to_string(n));
+  if (leeway < 0) throw Failure("expected leeway >= 0, got " + std::to_string(leeway));
+  if (static_cast<std::int64_t>(chars.size()) <= n + leeway) return Value(to_str(v));
+  std::string head;
+  for (std::int64_t i = 0; i < n - end_len; ++i) head += chars[static_cast<std::size_t>(i)];
+  if (!killwords) {
+    std::size_t space = head.rfind(' ');
+    if (space != std::string::npos) head.resize(space);
+  }
+  return Value(head + end);
+}
+
+// str.center(width): Python puts the odd extra space on the right unless width is odd.
+Value f_center(Interpreter&, const Value& v, CallArgs& a) {
+  std::string s = to_str(v);
+  std::int64_t width = a.get(0, "width", Value(80)).as_int();
+  auto len = static_cast<std::int64_t>(utf8::count(s));
+  if (width <= len) return Value(s);
+  std::int64_t pad = width - len;
+  std::int64_t left = pad / 2 + (pad & width & 1);
+  return Value(std::string(static_cast<std::size_t>(left), ' ') + s +
+               std::string(static_cast<std::size_t>(pad - left), ' '));
+}
+
+// len(re.findall(r"\w+", s)) with ASCII word characters; other bytes (UTF-8 letters)
+// count as word characters too.
+Value f_wordcount(Interpreter&, const Value& v, CallArgs&) {
+  std::int64_t words = 0;
+  bool in_word = false;
+  for (char c : to_str(v)) {
+    auto u = static_cast<unsigned char>(c);
+    bool w = std::isalnum(u) || c == '_' || u >= 0x80;
+    if (w && !in_word) ++words;
+    in_word = w;
+  }
+  return Value(words);
 }
 
 Value f_string(Interpreter&, const Value& v, CallArgs&) { return Value(to_str(v)); }
@@ -116,6 +166,7 @@ Value f_int(Interpreter&, const Value& v, CallArgs& a) {
       std::size_t used = 0;
       long long n = std::stoll(s, &used, 10);
       if (used == s.size()) return Value(static_cast<std::int64_t>(n));
+      if (s.find_first_of("xXpP") != std::string::npos) return fallback;  // no hex floats
       double d = std::stod(s, &used);
       if (used == s.size() && std::isfinite(d)) return Value(static_cast<std::int64_t>(d));
     } catch (const std::exception&) {
@@ -152,12 +203,23 @@ Value f_round(Interpreter&, const Value& v, CallArgs& a) {
   std::int64_t precision = a.get(0, "precision", Value(0)).as_int();
   std::string method = to_str(a.get(1, "method", Value("common")));
   double scale = std::pow(10.0, static_cast<double>(precision));
-  double x = v.as_float() * scale;
-  if (method == "ceil") return Value(std::ceil(x) / scale);
-  if (method == "floor") return Value(std::floor(x) / scale);
+  if (method == "ceil") return Value(std::ceil(v.as_float() * scale) / scale);
+  if (method == "floor") return Value(std::floor(v.as_float() * scale) / scale);
   if (method != "common") throw Failure("method must be common, ceil or floor");
-  double r = std::nearbyint(x);  // round half to even, as Python's round()
-  return Value(r / scale);
+  if (!v.is_float()) {  // round() of an int is an int
+    if (precision >= 0) return Value(v.as_int());
+    return Value(static_cast<std::int64_t>(std::nearbyint(v.as_float() * scale) / scale));
+  }
+  if (!std::isfinite(v.as_float()) || std::fabs(v.as_float()) * scale >= 9007199254740992.0) {
+    return v;  // already an integer at that precision
+  }
+  if (precision >= 0 && precision < 300) {
+    // Python's round(x, n): the exact binary value rounded half-even, as printf does.
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(precision), v.as_float());
+    return Value(std::strtod(buf, nullptr));
+  }
+  return Value(std::nearbyint(v.as_float() * scale) / scale);
 }
 
 Value f_replace(Interpreter&, const Value& v, CallArgs& a) {
@@ -221,26 +283,49 @@ Value f_format(Interpreter&, const Value& v, CallArgs& a) {
 
 const std::map<std::string, FilterFn, std::less<>>& registry() {
   static const std::map<std::string, FilterFn, std::less<>> filters = {
-      {"abs", f_abs},         {"attr", f_attr},
-      {"batch", f_batch},     {"capitalize", f_capitalize},
-      {"count", f_length},    {"d", f_default},
-      {"default", f_default}, {"dictsort", f_dictsort},
-      {"e", f_escape},        {"escape", f_escape},
-      {"first", f_first},     {"float", f_float},
-      {"format", f_format},   {"indent", f_indent},
-      {"int", f_int},         {"items", f_items},
-      {"join", f_join},       {"last", f_last},
-      {"length", f_length},   {"list", f_list},
-      {"lower", f_lower},     {"map", f_map},
-      {"max", f_max},         {"min", f_min},
-      {"reject", f_reject},   {"rejectattr", f_rejectattr},
-      {"replace", f_replace}, {"reverse", f_reverse},
-      {"round", f_round},     {"safe", f_safe},
-      {"select", f_select},   {"selectattr", f_selectattr},
-      {"sort", f_sort},       {"string", f_string},
-      {"sum", f_sum},         {"title", f_title},
-      {"tojson", f_tojson},   {"trim", f_trim},
-      {"unique", f_unique},   {"upper", f_upper},
+      {"abs", f_abs},
+      {"attr", f_attr},
+      {"batch", f_batch},
+      {"capitalize", f_capitalize},
+      {"center", f_center},
+      {"count", f_length},
+      {"d", f_default},
+      {"default", f_default},
+      {"dictsort", f_dictsort},
+      {"e", f_escape},
+      {"escape", f_escape},
+      {"first", f_first},
+      {"float", f_float},
+      {"format", f_format},
+      {"indent", f_indent},
+      {"int", f_int},
+      {"items", f_items},
+      {"join", f_join},
+      {"last", f_last},
+      {"length", f_length},
+      {"list", f_list},
+      {"lower", f_lower},
+      {"map", f_map},
+      {"max", f_max},
+      {"min", f_min},
+      {"reject", f_reject},
+      {"rejectattr", f_rejectattr},
+      {"replace", f_replace},
+      {"reverse", f_reverse},
+      {"round", f_round},
+      {"safe", f_safe},
+      {"select", f_select},
+      {"selectattr", f_selectattr},
+      {"sort", f_sort},
+      {"string", f_string},
+      {"sum", f_sum},
+      {"title", f_title},
+      {"tojson", f_tojson},
+      {"trim", f_trim},
+      {"truncate", f_truncate},
+      {"unique", f_unique},
+      {"upper", f_upper},
+      {"wordcount", f_wordcount},
   };
   return filters;
 }

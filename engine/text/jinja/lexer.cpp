@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "engine/text/jinja/error.h"
 #include "engine/text/jinja/utf8.h"
@@ -259,6 +260,29 @@ class Lexer {
   }
 
   std::size_t number(std::size_t i) {
+    if (src_[i] == '0' && i + 2 < src_.size() && std::strchr("xXoObB", src_[i + 1]) &&
+        src_[i + 1] != '\0') {
+      int base = (src_[i + 1] == 'x' || src_[i + 1] == 'X')   ? 16
+                 : (src_[i + 1] == 'o' || src_[i + 1] == 'O') ? 8
+                                                              : 2;
+      std::size_t j = i + 2;
+      std::string text;
+      while (j < src_.size() &&
+             (std::isxdigit(static_cast<unsigned char>(src_[j])) || src_[j] == '_')) {
+        if (src_[j] != '_') text += src_[j];
+        ++j;
+      }
+      try {
+        std::size_t used = 0;
+        long long v = std::stoll(text, &used, base);
+        if (used == text.size()) {
+          emit(TokenType::Int, std::to_string(v), i);
+          return j;
+        }
+      } catch (const std::exception&) {
+      }
+      fail(i, "invalid integer literal '" + src_.substr(i, j - i) + "'");
+    }
     std::size_t j = digits(i);
     bool is_float = false;
     if (j + 1 < src_.size() && src_[j] == '.' &&

@@ -3,6 +3,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <clocale>
+#include <cwctype>
+
+#include <locale.h>
+#include <wctype.h>
 
 #include "engine/text/jinja/error.h"
 #include "engine/text/jinja/utf8.h"
@@ -152,32 +157,78 @@ std::string replace(std::string_view s, std::string_view old_text, std::string_v
   return out;
 }
 
+namespace {
+
+// Unicode case mapping from the C library's C.UTF-8 locale (glibc ships it); without
+// that locale only ASCII letters change case.
+locale_t utf8_locale() {
+  static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return loc;
+}
+
+char32_t to_upper(char32_t cp) {
+  if (cp < 0x80) return static_cast<char32_t>(std::toupper(static_cast<int>(cp)));
+  locale_t loc = utf8_locale();
+  return loc ? static_cast<char32_t>(towupper_l(static_cast<wint_t>(cp), loc)) : cp;
+}
+
+char32_t to_lower(char32_t cp) {
+  if (cp < 0x80) return static_cast<char32_t>(std::tolower(static_cast<int>(cp)));
+  locale_t loc = utf8_locale();
+  return loc ? static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), loc)) : cp;
+}
+
+// Python's "cased" characters: letters that have an upper or lower case form.
+bool is_cased(char32_t cp) {
+  if (cp < 0x80) return std::isalpha(static_cast<int>(cp)) != 0;
+  return to_upper(cp) != cp || to_lower(cp) != cp;
+}
+
+void append_upper(std::string& out, char32_t cp) {
+  if (cp == 0xDF) {  // ß
+    out += "SS";
+    return;
+  }
+  utf8::append(out, to_upper(cp));
+}
+
+}  // namespace
+
 std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) append_upper(out, utf8::decode(s, i));
   return out;
 }
 
 std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) utf8::append(out, to_lower(utf8::decode(s, i)));
   return out;
 }
 
 std::string capitalize(std::string_view s) {
-  std::string out = lower(s);
-  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    bool first = i == 0;
+    char32_t cp = utf8::decode(s, i);
+    if (first)
+      append_upper(out, cp);
+    else
+      utf8::append(out, to_lower(cp));
+  }
   return out;
 }
 
 std::string title(std::string_view s) {
-  std::string out(s);
+  std::string out;
   bool prev_cased = false;
-  for (char& c : out) {
-    auto u = static_cast<unsigned char>(c);
-    bool alpha = std::isalpha(u) != 0;
-    if (alpha) c = static_cast<char>(prev_cased ? std::tolower(u) : std::toupper(u));
-    prev_cased = alpha || u >= 0x80;
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t cp = utf8::decode(s, i);
+    if (prev_cased)
+      utf8::append(out, to_lower(cp));
+    else
+      append_upper(out, cp);
+    prev_cased = is_cased(cp);
   }
   return out;
 }

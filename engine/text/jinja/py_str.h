@@ -1,6 +1,6 @@
 // Python str operations on UTF-8 text that filters and methods share: Unicode
-// whitespace, strip, split/rsplit, case mapping (ASCII letters only; other letters pass
-// through unchanged), replace.
+// whitespace, strip, split/rsplit, case mapping (Unicode simple case mapping, plus
+// ß -> SS; ASCII only where the C.UTF-8 locale is missing), replace.
 #pragma once
 
 #include <cstdint>

@@ -69,6 +69,11 @@ const Row kExpressions[] = {
   {"{{ 3 is odd }}{{ 3 is even }}{{ 9 is divisibleby 3 }}{{ 9 is divisibleby(4) }}{{ 2 is in [1, 2] }}{{ 1 is eq 1 }}{{ 1 is ne 1 }}{{ 1 is lt 2 }}{{ true is true }}{{ 1 is true }}{{ false is false }}{{ x is not none }}", "{}", "TrueFalseTrueFalseTrueTrueFalseTrueTrueFalseTrueTrue"},
   {"{{ range(3)|list }}{{ range(1, 10, 3)|list }}{{ range(3, 0, -1)|list }}{{ dict(a=1, b=2) }}{{ namespace(a=1).a }}", "{}", "[0, 1, 2][1, 4, 7][3, 2, 1]{'a': 1, 'b': 2}1"},
   {"{{ strftime_now('%Y-%m-%d %b') }}", "{}", "2025-02-20 Feb"},
+  {"{{ 'héllo wörld ß'|upper }}|{{ 'ÀÉÎ ΑΣΑ Привет'|lower }}|{{ 'élan vital'|title }}|{{ 'élan'|capitalize }}|{{ 'ÿes'.title() }}", "{}", "HÉLLO WÖRLD SS|àéî ασα привет|Élan Vital|Élan|Ÿes"},
+  {"{{ 'Hello World'|truncate(5) }}|{{ 'Hello big world'|truncate(12, leeway=0) }}|{{ 'abcdefghij'|truncate(6, true, leeway=0) }}|{{ 'short'|truncate(3, leeway=5) }}", "{}", "He...|Hello...|abc...|short"},
+  {"[{{ 'ab'|center(7) }}][{{ 'ab'|center(6) }}]{{ 'one two  three_four'|wordcount }}", "{}", "[   ab  ][  ab  ]3"},
+  {"{{ 2.675|round(2) }} {{ 2.5|round }} {{ 3.5|round }} {{ -0.5|round }} {{ 7|round }} {{ 1234|round(-2) }} {{ 2|round(0, 'ceil') }}", "{}", "2.67 2.0 4.0 -0.0 7 1200 2.0"},
+  {"{{ '0x1A'|int }} {{ ' 42 '|int }} {{ '4.9'|int }} {{ 0x1A }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }}", "{}", "0 42 4 26 15 5 1000"},
 };
 
 const Row kStatements[] = {
