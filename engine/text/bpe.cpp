@@ -16,6 +16,7 @@ namespace vllmctl {
 namespace {
 
 constexpr std::size_t kHeapThreshold = 64;  // symbols; above this, merge with a heap
+constexpr std::int32_t kMaxTokenId = 1 << 24;  // ids are table indices: refuse absurd ones
 
 std::uint64_t pair_key(std::int32_t left, std::int32_t right) {
   return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(left)) << 32) |
@@ -57,7 +58,10 @@ Bpe::Bpe(const Vocab& vocab, const Merges& merges, BpeOptions options)
     : options_(std::move(options)) {
   std::int32_t max_id = -1;
   for (const auto& [token, id] : vocab) {
-    if (id < 0) throw std::runtime_error("BPE vocab has a negative id for '" + token + "'");
+    if (id < 0 || id >= kMaxTokenId) {
+      throw std::runtime_error("BPE vocab id " + std::to_string(id) + " for '" + token +
+                               "' is out of range");
+    }
     max_id = std::max(max_id, id);
   }
   id_to_token_.resize(static_cast<std::size_t>(max_id + 1));

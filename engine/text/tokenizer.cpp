@@ -88,7 +88,10 @@ Tokenizer Tokenizer::from_json_text(std::string_view json_text) {
     impl->size = impl->bpe.id_end();
     for (const auto& entry : null_or("added_tokens")) {
       AddedToken t = parse_added_token(entry);
-      if (t.id < 0) throw std::runtime_error("added token '" + t.content + "' has a negative id");
+      if (t.id < 0 || t.id >= (1 << 24)) {
+        throw std::runtime_error("added token '" + t.content + "' has an out-of-range id " +
+                                 std::to_string(t.id));
+      }
       if (!utf8::is_valid(t.content)) {
         throw std::runtime_error("added token " + std::to_string(t.id) + " is not valid UTF-8");
       }
