@@ -93,7 +93,8 @@ PreTokenizerRegex::PreTokenizerRegex(std::string_view pattern, bool literal)
     : pattern_(literal ? std::string(pattern) : rewrite_whitespace_classes(pattern)) {
   int error = 0;
   PCRE2_SIZE offset = 0;
-  const uint32_t options = PCRE2_UTF | PCRE2_UCP | (literal ? PCRE2_LITERAL : 0);
+  // PCRE2_LITERAL refuses PCRE2_UCP (which only matters for escapes anyway).
+  const uint32_t options = PCRE2_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern_.data()), pattern_.size(),
                                    options, &error, &offset, nullptr);
   if (!code) {
