@@ -8,11 +8,15 @@ namespace vllmctl {
 
 void add_version_command(CLI::App& parent, CliContext& ctx);
 void add_model_command(CLI::App& parent, CliContext& ctx);
+void add_bench_command(CLI::App& parent, CliContext& ctx);
 
 // `vllmctl model ...`: one file each under cli/model/.
 void add_model_demo_command(CLI::App& model, CliContext& ctx);
 void add_model_pull_command(CLI::App& model, CliContext& ctx);
 void add_model_ls_command(CLI::App& model, CliContext& ctx);
 void add_model_inspect_command(CLI::App& model, CliContext& ctx);
+
+// `vllmctl bench ...`: one file each under cli/bench/.
+void add_bench_throughput_command(CLI::App& bench, CliContext& ctx);
 
 }  // namespace vllmctl

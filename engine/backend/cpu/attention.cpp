@@ -17,7 +17,13 @@ void paged_attention(float* out, const float* q, const PagedKvCache& cache,
   // One work item per (sequence, query token, head): sizes vary wildly between a
   // decode (1 token) and a prefill chunk, so schedule dynamically.
   const int total_tokens = batch.query_start[batch.num_seqs];
-#pragma omp parallel for schedule(dynamic, 4) collapse(2) if (total_tokens * num_heads > 8)
+  // Threads only when there is enough work: roughly query rows x context x head_dim.
+  long work = 0;
+  for (int s = 0; s < batch.num_seqs; ++s) {
+    work += static_cast<long>(batch.query_start[s + 1] - batch.query_start[s]) * batch.context_lens[s];
+  }
+  work *= static_cast<long>(num_heads) * head_dim;
+#pragma omp parallel for schedule(dynamic, 4) collapse(2) if (work >= (1L << 20))
   for (int token = 0; token < total_tokens; ++token) {
     for (int h = 0; h < num_heads; ++h) {
       // The sequence this token belongs to (few sequences: a linear scan is cheap).

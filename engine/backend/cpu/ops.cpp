@@ -6,6 +6,12 @@
 #include <cmath>
 #include <cstring>
 
+// OpenMP regions only where the work pays for waking threads (~tens of microseconds):
+// small batches run on the calling thread.
+namespace {
+constexpr long kParallelMinElements = 1L << 18;
+}  // namespace
+
 namespace vllmctl::cpu {
 
 void embedding(float* out, const float* table, const int32_t* ids, int num_tokens, int hidden) {
@@ -26,7 +32,7 @@ inline void rms_norm_row(float* out, const float* x, const float* weight, int hi
 
 void rms_norm(float* out, const float* x, const float* weight, int num_tokens, int hidden,
               float eps) {
-#pragma omp parallel for if (num_tokens > 4)
+#pragma omp parallel for if (static_cast<long>(num_tokens) * hidden >= kParallelMinElements)
   for (int t = 0; t < num_tokens; ++t) {
     const int64_t row = static_cast<int64_t>(t) * hidden;
     rms_norm_row(out + row, x + row, weight, hidden, eps);
@@ -35,7 +41,7 @@ void rms_norm(float* out, const float* x, const float* weight, int num_tokens, i
 
 void add_rms_norm(float* x, float* residual, const float* weight, int num_tokens, int hidden,
                   float eps) {
-#pragma omp parallel for if (num_tokens > 4)
+#pragma omp parallel for if (static_cast<long>(num_tokens) * hidden >= kParallelMinElements)
   for (int t = 0; t < num_tokens; ++t) {
     const int64_t row = static_cast<int64_t>(t) * hidden;
     for (int i = 0; i < hidden; ++i) residual[row + i] += x[row + i];
@@ -46,7 +52,7 @@ void add_rms_norm(float* x, float* residual, const float* weight, int num_tokens
 void rope_neox(float* x, const int32_t* positions, const float* inv_freq, int num_tokens,
                int num_heads, int head_dim) {
   const int half = head_dim / 2;
-#pragma omp parallel for if (num_tokens > 4)
+#pragma omp parallel for if (static_cast<long>(num_tokens) * num_heads * head_dim >= kParallelMinElements)
   for (int t = 0; t < num_tokens; ++t) {
     float cos_v[512], sin_v[512];  // head_dim <= 1024
     for (int i = 0; i < half; ++i) {
@@ -67,7 +73,7 @@ void rope_neox(float* x, const int32_t* positions, const float* inv_freq, int nu
 }
 
 void silu_and_mul(float* out, const float* gate_up, int num_tokens, int inter) {
-#pragma omp parallel for if (num_tokens > 4)
+#pragma omp parallel for if (static_cast<long>(num_tokens) * inter >= kParallelMinElements)
   for (int t = 0; t < num_tokens; ++t) {
     const float* g = gate_up + static_cast<int64_t>(t) * 2 * inter;
     const float* u = g + inter;

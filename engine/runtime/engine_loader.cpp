@@ -1,0 +1,105 @@
+// load_engine: model files, tokenizer, device choice and KV cache sizing.
+#include "engine/runtime/engine_loader.h"
+
+#include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/device_probe.h"
+#include "engine/model/model_dir.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace vllmctl {
+
+namespace {
+
+constexpr uint64_t kDefaultCpuKvBytes = 2ull << 30;
+
+// The device to run on, and why (logged by the caller).
+std::pair<std::string, std::string> pick_device(const std::string& requested) {
+  if (requested != "auto" && requested != "cpu" && requested != "cuda") {
+    throw std::runtime_error(fmt::format("--device '{}' is not one of auto, cpu, cuda", requested));
+  }
+  if (requested == "cpu") return {"cpu", "--device cpu was given"};
+  const CudaProbe probe = probe_cuda();
+  if (requested == "cuda") {
+    if (!probe.usable) throw std::runtime_error(fmt::format("--device cuda: no usable GPU ({})", probe.status));
+    throw std::runtime_error(
+        "--device cuda: the CUDA backend is not part of this build yet; use --device cpu");
+  }
+  return {"cpu", probe.usable ? "a GPU is present but this build has no CUDA inference backend yet"
+                              : fmt::format("no usable GPU: {}", probe.status)};
+}
+
+std::vector<TokenId> eos_ids(const ModelConfig& config, const std::optional<GenerationConfig>& gen) {
+  std::vector<TokenId> ids;
+  auto add = [&](int64_t id) {
+    if (std::find(ids.begin(), ids.end(), static_cast<TokenId>(id)) == ids.end()) ids.push_back(static_cast<TokenId>(id));
+  };
+  for (int64_t id : config.eos_token_ids) add(id);
+  if (gen) {
+    for (int64_t id : gen->eos_token_ids) add(id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+LoadedEngine load_engine(const EngineLoadOptions& o) {
+  LoadedEngine out;
+  auto [device, reason] = pick_device(o.device);
+  out.device = device;
+  out.device_reason = reason;
+
+  ModelDir model = open_model_dir(o.model_dir);
+  out.config = model.config;
+  out.generation = model.generation;
+
+  const auto tokenizer_json = o.tokenizer_dir.value_or(o.model_dir) / "tokenizer.json";
+  if (!std::filesystem::is_regular_file(tokenizer_json)) {
+    throw std::runtime_error(fmt::format("{}: not found; the model needs a tokenizer.json (or pass --tokenizer DIR)",
+                                         tokenizer_json.string()));
+  }
+  out.tokenizer = std::make_shared<Tokenizer>(Tokenizer::from_file(tokenizer_json));
+
+  const int model_max = static_cast<int>(std::min<int64_t>(model.config.max_position_embeddings, 1 << 30));
+  if (o.max_model_len < 0) throw std::runtime_error("--max-model-len must be positive");
+  if (o.max_model_len > model_max) {
+    throw std::runtime_error(fmt::format("--max-model-len {} is more than the model's max_position_embeddings ({})",
+                                         o.max_model_len, model_max));
+  }
+  out.max_model_len = o.max_model_len > 0 ? o.max_model_len : model_max;
+  if (o.block_size < 1 || o.block_size > 256) {
+    throw std::runtime_error(fmt::format("--block-size {} must be between 1 and 256", o.block_size));
+  }
+  if (o.max_num_seqs < 1) throw std::runtime_error("--max-num-seqs must be at least 1");
+
+  const uint64_t block_bytes = cpu::CpuBackend::kv_block_bytes(model.config, o.block_size);
+  uint64_t budget = o.kv_cache_memory_bytes ? o.kv_cache_memory_bytes : kDefaultCpuKvBytes;
+  // Never more than every sequence at full length could use (the demo model needs little).
+  const uint64_t most_useful = static_cast<uint64_t>(o.max_num_seqs) *
+                               static_cast<uint64_t>((out.max_model_len + o.block_size - 1) / o.block_size) *
+                               block_bytes;
+  if (!o.kv_cache_memory_bytes) budget = std::min(budget, most_useful);
+  const auto num_blocks = static_cast<int>(std::min<uint64_t>(budget / block_bytes, 1u << 30));
+  if (num_blocks < 1) {
+    throw std::runtime_error(fmt::format("the KV cache budget ({} bytes) holds no block of {} bytes; raise it",
+                                         budget, block_bytes));
+  }
+
+  EngineOptions eo;
+  eo.scheduler.max_num_seqs = o.max_num_seqs;
+  eo.scheduler.max_model_len = out.max_model_len;
+  eo.scheduler.max_num_batched_tokens = o.max_num_batched_tokens > 0 ? o.max_num_batched_tokens : 2048;
+  eo.scheduler.enable_chunked_prefill = true;
+  eo.enable_prefix_caching = o.enable_prefix_caching;
+  eo.seed = o.seed;
+  eo.eos_token_ids = eos_ids(model.config, model.generation);
+  eo.log_stats = o.log_stats;
+  auto backend = std::make_unique<cpu::CpuBackend>(model, cpu::CpuBackendOptions{num_blocks, o.block_size});
+  out.engine = std::make_unique<Engine>(std::move(backend), out.tokenizer, std::move(eo));
+  return out;
+}
+
+}  // namespace vllmctl
