@@ -165,7 +165,7 @@ std::string model_summary_text(const ModelDir& m, bool list_tensors) {
   if (c.qk_norm) extras += ", q/k norm";
   line("attention", fmt::format("{} heads, {} kv heads, head_dim {}{}", c.num_attention_heads,
                                 c.num_key_value_heads, c.head_dim, extras));
-  std::string rope = fmt::format("theta {}", fmt_number(c.rope_theta));
+  std::string rope = fmt::format("theta {}", c.rope_theta);
   if (c.rope_scaling) {
     rope += fmt::format(", llama3 scaling x{} (original {} positions, low {}, high {})",
                         fmt_number(c.rope_scaling->factor), c.rope_scaling->original_max_position_embeddings,

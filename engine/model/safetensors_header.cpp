@@ -107,7 +107,9 @@ SafetensorsHeader parse_safetensors_header(std::span<const std::byte> file_bytes
   }
   if (!root.is_object()) throw fail("header is not a JSON object");
 
-  for (const auto& [key, value] : root.items()) {
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string& key = it.key();
+    const json& value = it.value();
     if (key == "__metadata__") {
       if (!value.is_object()) {
         throw fail(fmt::format("__metadata__ must be an object, not {}", describe_type(value)));
