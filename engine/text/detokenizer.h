@@ -14,6 +14,9 @@
 
 namespace vllmctl {
 
+// spaces_between_special_tokens is not a field: for tokenizer.json ("fast") tokenizers
+// vLLM never inserts spaces between added tokens (its default `true` only affects slow
+// tokenizers), so added tokens are joined exactly as decode() joins them.
 struct DetokenizerParams {
   bool skip_special_tokens = true;          // vLLM's default
   std::vector<std::string> stop;            // stop strings (empty ones are ignored)
@@ -23,7 +26,10 @@ struct DetokenizerParams {
 
 struct DetokenizerDelta {
   std::string text;                 // new text that is safe to send now
-  std::optional<std::string> stop;  // set when a stop string matched: the request is done
+  // Set when a stop string matched: the request is done. The output is already cut where
+  // vLLM cuts it (before the stop string, or after it with include_stop_str_in_output),
+  // so `text` and output_text() never contain anything past that point.
+  std::optional<std::string> stop;
 };
 
 // Not thread-safe: one per request, used by the thread that owns the request.

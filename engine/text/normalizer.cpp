@@ -26,8 +26,9 @@ const std::vector<std::uint64_t>& inert_bits() {
     std::vector<std::uint64_t> b(kMaxCodePoint / 64, 0);
     for (char32_t cp = 0; cp < kMaxCodePoint; ++cp) {
       if (cp >= 0xD800 && cp <= 0xDFFF) continue;
-      // Hangul jamo and syllables compose algorithmically; keep them on the slow path.
-      if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xAC00 && cp <= 0xD7A3)) continue;
+      // Conjoining jamo compose algorithmically (L+V, LV+T) and are not flagged in the
+      // tables: never inert. Precomposed syllables are stable (never a second), so they are.
+      if (cp >= 0x1100 && cp <= 0x11FF) continue;
       const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
       if (p->combining_class != 0) continue;
       const bool canonical_decomp = p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0;

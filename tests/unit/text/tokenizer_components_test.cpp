@@ -230,6 +230,7 @@ TEST_CASE("normalizers: null, Sequence, NFD, Prepend, Replace; NFC by spans") {
   seq.normalize(s);
   CHECK(s == "_a_e\xCC\x81");
   CHECK(Normalizer::from_json(nullptr).is_identity());
+  CHECK(nfc("\xEA\xB0\x80\xE1\x86\xA8") == "\xEA\xB0\x81");  // Hangul LV + T -> LVT
   CHECK(nfc("x e\xCC\x81 \xE4\xB8\xAD a\xCC\x8A\xCC\xA3 \xE1\x84\x80\xE1\x85\xA1") ==
         "x \xC3\xA9 \xE4\xB8\xAD \xE1\xBA\xA1\xCC\x8A \xEA\xB0\x80");
   CHECK_THROWS_AS(Normalizer::from_json(json::parse(R"({"type":"BertNormalizer"})")), std::runtime_error);
