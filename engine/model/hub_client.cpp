@@ -54,8 +54,8 @@ HubErrorContext HubClient::error_context(const std::string& repo_id, const std::
 void HubClient::require_online(const std::string& repo_id, const std::string& revision) const {
   if (!settings().offline) return;
   throw std::runtime_error(fmt::format(
-      "{} (revision {}) is not complete in the cache at {} and HF_HUB_OFFLINE is set: "
-      "unset HF_HUB_OFFLINE to download it",
+      "{} (revision {}) is not in the cache at {} and HF_HUB_OFFLINE is set: unset "
+      "HF_HUB_OFFLINE to download it",
       repo_id, revision, cache_.root().string()));
 }
 

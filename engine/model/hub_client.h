@@ -63,6 +63,8 @@ struct RepoFileMetadata {
   bool size_known = false;
 };
 
+// One thread at a time per client (it owns one HTTP session); processes pulling the
+// same model concurrently are safe (blob downloads are locked, every write is atomic).
 class HubClient {
  public:
   explicit HubClient(HubSettings settings);

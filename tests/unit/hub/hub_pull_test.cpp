@@ -122,7 +122,7 @@ TEST_CASE("offline: a cached model resolves, a missing one fails clearly, no req
   const std::string missing = error_of(offline, "org/other");
   CHECK(contains(missing, "org/other"));
   CHECK(contains(missing, "HF_HUB_OFFLINE"));
-  CHECK(contains(missing, "not complete in the cache"));
+  CHECK(contains(missing, "is not in the cache"));
   const std::string unknown_rev = error_of(offline, f.repo_id, "refs/pr/1");
   CHECK(contains(unknown_rev, "HF_HUB_OFFLINE"));
   CHECK(f.hub.num_requests() == 0);
