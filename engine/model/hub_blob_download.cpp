@@ -169,7 +169,7 @@ uint64_t download_blob(HubRequester& requester, const BlobDownload& job,
         last_error = fmt::format("{} resumed at the wrong offset", url);
         retry = true;
       } else if (e.transient()) {
-        last_error = hub_network_message(url, e.what());
+        last_error = fmt::format("{}: {}", url, e.what());
         retry = true;
       } else {
         throw std::runtime_error(hub_network_message(url, e.what()));
@@ -208,8 +208,10 @@ uint64_t download_blob(HubRequester& requester, const BlobDownload& job,
     }
   }
   if (!done) {
-    throw std::runtime_error(fmt::format("download of {} failed after {} attempts: {}", job.file,
-                                         max_attempts, last_error));
+    throw std::runtime_error(fmt::format(
+        "download of {} failed after {} attempts: {} (check the connection, proxy settings or "
+        "HF_ENDPOINT; the next pull resumes)",
+        job.file, max_attempts, last_error));
   }
 
   const uint64_t got = size_or_zero(job.incomplete_path);
