@@ -45,19 +45,19 @@ CpuBackend::CpuBackend(const ModelDir& model, const CpuBackendOptions& options)
 }
 
 std::string CpuBackend::describe() const {
-  return fmt::format("cpu (f32, OpenBLAS, {} threads)", std::thread::hardware_concurrency());
+  return fmt::format("cpu ({} weights, f32 compute, OpenBLAS, {} threads)",
+                     weights_.embed_tokens.kind() == Matrix::Kind::kBF16 ? "bf16" : "f32",
+                     std::thread::hardware_concurrency());
 }
 
 void CpuBackend::attention_block(int layer, const ForwardBatch& batch, int num_tokens) {
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
-  const int hidden = static_cast<int>(config_.hidden_size);
   const int nh = static_cast<int>(config_.num_attention_heads);
   const int nkv = static_cast<int>(config_.num_key_value_heads);
   const int hd = static_cast<int>(config_.head_dim);
   const int q_size = nh * hd, kv_size = nkv * hd, qkv_size = q_size + 2 * kv_size;
 
-  linear(qkv_.data(), x_.data(), w.qkv.data(), w.qkv_bias.empty() ? nullptr : w.qkv_bias.data(),
-         num_tokens, hidden, qkv_size);
+  linear(qkv_.data(), x_.data(), w.qkv, w.qkv_bias.empty() ? nullptr : w.qkv_bias.data(), num_tokens);
   for (int t = 0; t < num_tokens; ++t) {  // split [q | k | v] rows
     const float* row = qkv_.data() + static_cast<size_t>(t) * qkv_size;
     std::memcpy(q_.data() + static_cast<size_t>(t) * q_size, row, sizeof(float) * q_size);
@@ -79,17 +79,15 @@ void CpuBackend::attention_block(int layer, const ForwardBatch& batch, int num_t
                     batch.max_blocks_per_seq, batch.num_seqs()};
   paged_attention(attn_.data(), q_.data(), cache, ab, nh, 1.0f / std::sqrt(static_cast<float>(hd)));
   // o_proj writes into x_, which the fused add + norm folds into the residual.
-  linear(x_.data(), attn_.data(), w.o_proj.data(), w.o_bias.empty() ? nullptr : w.o_bias.data(),
-         num_tokens, q_size, hidden);
+  linear(x_.data(), attn_.data(), w.o_proj, w.o_bias.empty() ? nullptr : w.o_bias.data(), num_tokens);
 }
 
 void CpuBackend::mlp_block(int layer, int num_tokens) {
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
-  const int hidden = static_cast<int>(config_.hidden_size);
   const int inter = static_cast<int>(config_.intermediate_size);
-  linear(gate_up_.data(), x_.data(), w.gate_up.data(), nullptr, num_tokens, hidden, 2 * inter);
+  linear(gate_up_.data(), x_.data(), w.gate_up, nullptr, num_tokens);
   silu_and_mul(act_.data(), gate_up_.data(), num_tokens, inter);
-  linear(x_.data(), act_.data(), w.down.data(), nullptr, num_tokens, inter, hidden);
+  linear(x_.data(), act_.data(), w.down, nullptr, num_tokens);
 }
 
 std::span<float> CpuBackend::forward(const ForwardBatch& batch) {
@@ -114,7 +112,7 @@ std::span<float> CpuBackend::forward(const ForwardBatch& batch) {
       throw std::invalid_argument(fmt::format("token id {} is outside the vocabulary (0..{})", id, config_.vocab_size - 1));
     }
   }
-  embedding(residual_.data(), weights_.embed_tokens.data(), batch.token_ids.data(), n, static_cast<int>(hidden));
+  embedding(residual_.data(), weights_.embed_tokens, batch.token_ids.data(), n);
   const auto eps = static_cast<float>(config_.rms_norm_eps);
   const int layers = static_cast<int>(config_.num_hidden_layers);
   for (int l = 0; l < layers; ++l) {
@@ -140,8 +138,7 @@ std::span<float> CpuBackend::forward(const ForwardBatch& batch) {
   const auto vocab = static_cast<size_t>(config_.vocab_size);
   grow(logits_, num_rows * vocab);
   if (num_rows > 0) {
-    linear(logits_.data(), rows_.data(), weights_.lm_head_data(), nullptr, static_cast<int>(num_rows),
-           static_cast<int>(hidden), static_cast<int>(vocab));
+    linear(logits_.data(), rows_.data(), weights_.output_matrix(), nullptr, static_cast<int>(num_rows));
   }
   return {logits_.data(), num_rows * vocab};
 }

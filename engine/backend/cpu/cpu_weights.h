@@ -1,7 +1,9 @@
-// CpuWeights: a model's tensors converted to F32 for the CPU backend, with q/k/v and
-// gate/up fused into one matrix each so a layer runs two GEMMs fewer.
+// CpuWeights: a model's tensors for the CPU backend. Matrices stay BF16 when the file is
+// BF16 (decode streams half the bytes) and are F32 otherwise; vectors are F32. q/k/v and
+// gate/up are fused into one matrix each so a layer runs two GEMMs fewer.
 #pragma once
 
+#include "engine/backend/cpu/matrix.h"
 #include "engine/model/model_dir.h"
 
 #include <vector>
@@ -10,23 +12,24 @@ namespace vllmctl::cpu {
 
 struct LayerWeights {
   std::vector<float> input_norm;         // [hidden]
-  std::vector<float> qkv;                // [q_size + 2 * kv_size, hidden]
+  Matrix qkv;                            // [q_size + 2 * kv_size, hidden]
   std::vector<float> qkv_bias;           // [q_size + 2 * kv_size] or empty
   std::vector<float> q_norm, k_norm;     // [head_dim] (Qwen3) or empty
-  std::vector<float> o_proj;             // [hidden, q_size]
+  Matrix o_proj;                         // [hidden, q_size]
   std::vector<float> o_bias;             // [hidden] or empty
   std::vector<float> post_attention_norm;  // [hidden]
-  std::vector<float> gate_up;            // [2 * intermediate, hidden]
-  std::vector<float> down;               // [hidden, intermediate]
+  Matrix gate_up;                        // [2 * intermediate, hidden]
+  Matrix down;                           // [hidden, intermediate]
 };
 
 struct CpuWeights {
-  std::vector<float> embed_tokens;  // [vocab, hidden]
+  Matrix embed_tokens;  // [vocab, hidden]
   std::vector<LayerWeights> layers;
-  std::vector<float> final_norm;    // [hidden]
-  std::vector<float> lm_head;       // [vocab, hidden]; empty when tied to embed_tokens
+  std::vector<float> final_norm;  // [hidden]
+  Matrix lm_head;       // [vocab, hidden]; empty (0 rows) when tied to embed_tokens
 
-  const float* lm_head_data() const { return lm_head.empty() ? embed_tokens.data() : lm_head.data(); }
+  const Matrix& output_matrix() const { return lm_head.rows() > 0 ? lm_head : embed_tokens; }
+  uint64_t size_bytes() const;
 };
 
 // REQUIRES: the model dir was validated (open_model_dir). MLP biases are not supported
