@@ -16,7 +16,12 @@ namespace vllmctl {
 namespace {
 
 constexpr std::size_t kHeapThreshold = 64;  // symbols; above this, merge with a heap
-constexpr std::int32_t kMaxTokenId = 1 << 24;  // ids are table indices: refuse absurd ones
+constexpr std::int32_t kMaxTokenId = 1 << 21;  // ids fit 21 bits in a merge slot
+constexpr std::size_t kMaxMerges = (1u << 22) - 1;  // ranks fit 22 bits
+
+std::uint64_t pair_bits(std::int32_t left, std::int32_t right) {
+  return (static_cast<std::uint64_t>(left) << 21) | static_cast<std::uint64_t>(right);
+}
 
 std::uint64_t pair_key(std::int32_t left, std::int32_t right) {
   return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(left)) << 32) |
@@ -78,7 +83,12 @@ Bpe::Bpe(const Vocab& vocab, const Merges& merges, BpeOptions options)
 
   std::size_t capacity = 16;
   while (capacity < merges.size() * 2) capacity *= 2;
-  merges_.assign(capacity, MergeSlot{});
+  if (merges.size() > kMaxMerges) {
+    throw std::runtime_error("BPE has " + std::to_string(merges.size()) + " merges, more than " +
+                             std::to_string(kMaxMerges));
+  }
+  merges_.assign(capacity, kEmpty);
+  merge_results_.resize(merges.size());
   merge_mask_ = capacity - 1;
   const std::size_t prefix_len = options_.continuing_subword_prefix.size();
   auto lookup = [&](const std::string& token) {
@@ -157,29 +167,30 @@ Bpe Bpe::from_json(const nlohmann::json& model) {
 
 void Bpe::add_merge(std::int32_t left, std::int32_t right, std::uint32_t rank,
                     std::int32_t result) {
-  const std::uint64_t key = pair_key(left, right);
-  std::size_t slot = slot_of(key, merge_mask_);
-  while (merges_[slot].key != kEmpty && merges_[slot].key != key) slot = (slot + 1) & merge_mask_;
-  if (merges_[slot].key == kEmpty) ++num_merges_;
-  merges_[slot] = {key, rank, result};  // a repeated pair keeps the later rank, as tokenizers
+  const std::uint64_t bits = pair_bits(left, right);
+  std::size_t slot = slot_of(pair_key(left, right), merge_mask_);
+  while (merges_[slot] != kEmpty && (merges_[slot] >> 22) != bits) slot = (slot + 1) & merge_mask_;
+  if (merges_[slot] == kEmpty) ++num_merges_;
+  merges_[slot] = (bits << 22) | rank;  // a repeated pair keeps the later rank, as tokenizers
+  merge_results_[rank] = result;
 }
 
-const Bpe::MergeSlot* Bpe::find_merge(std::int32_t left, std::int32_t right) const {
-  const std::uint64_t key = pair_key(left, right);
-  std::size_t slot = slot_of(key, merge_mask_);
+std::uint32_t Bpe::find_merge(std::int32_t left, std::int32_t right) const {
+  const std::uint64_t bits = pair_bits(left, right);
+  std::size_t slot = slot_of(pair_key(left, right), merge_mask_);
   while (true) {
-    const MergeSlot& s = merges_[slot];
-    if (s.key == key) return &s;
-    if (s.key == kEmpty) return nullptr;
+    const std::uint64_t s = merges_[slot];
+    if ((s >> 22) == bits) return static_cast<std::uint32_t>(s & ((1u << 22) - 1));
+    if (s == kEmpty) return kNoMerge;
     slot = (slot + 1) & merge_mask_;
   }
 }
 
 std::optional<std::pair<std::uint32_t, std::int32_t>> Bpe::merge(std::int32_t left,
                                                                  std::int32_t right) const {
-  const MergeSlot* s = find_merge(left, right);
-  if (!s) return std::nullopt;
-  return std::make_pair(s->rank, s->result);
+  const std::uint32_t rank = find_merge(left, right);
+  if (rank == kNoMerge) return std::nullopt;
+  return std::make_pair(rank, merge_results_[rank]);
 }
 
 std::optional<std::int32_t> Bpe::token_to_id(std::string_view token) const {
@@ -244,15 +255,10 @@ void Bpe::merge_symbols(std::vector<std::int32_t>& symbols) const {
     merge_symbols_heap(symbols);
     return;
   }
-  // ranks[k]: rank of merging symbols[k] and symbols[k+1] (UINT32_MAX when none).
+  // ranks[k]: rank of merging symbols[k] and symbols[k+1] (kNoMerge when none).
   std::uint32_t ranks[kHeapThreshold];
-  std::int32_t results[kHeapThreshold];
   std::size_t n = symbols.size();
-  auto fill = [&](std::size_t k) {
-    const MergeSlot* m = find_merge(symbols[k], symbols[k + 1]);
-    ranks[k] = m ? m->rank : UINT32_MAX;
-    results[k] = m ? m->result : 0;
-  };
+  auto fill = [&](std::size_t k) { ranks[k] = find_merge(symbols[k], symbols[k + 1]); };
   // The merge table is larger than the caches: touch every first probe before reading
   // any, so the misses overlap.
   for (std::size_t k = 0; k + 1 < n; ++k) {
@@ -264,11 +270,10 @@ void Bpe::merge_symbols(std::vector<std::int32_t>& symbols) const {
     for (std::size_t k = 1; k + 1 < n; ++k) {
       if (ranks[k] < ranks[best]) best = k;
     }
-    if (ranks[best] == UINT32_MAX) break;
-    symbols[best] = results[best];
+    if (ranks[best] == kNoMerge) break;
+    symbols[best] = merge_results_[ranks[best]];
     symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(best) + 1);
     std::copy(ranks + best + 1, ranks + n - 1, ranks + best);
-    std::copy(results + best + 1, results + n - 1, results + best);
     --n;
     if (best > 0) fill(best - 1);
     if (best + 1 < n) fill(best);
@@ -284,7 +289,6 @@ void Bpe::merge_symbols_heap(std::vector<std::int32_t>& symbols) const {
   struct Candidate {
     std::uint32_t rank;
     std::int32_t pos;
-    std::int32_t result;
     std::int32_t left, right;  // the pair when pushed: a changed pair means a stale entry
     bool operator>(const Candidate& o) const {
       return rank != o.rank ? rank > o.rank : pos > o.pos;
@@ -299,8 +303,9 @@ void Bpe::merge_symbols_heap(std::vector<std::int32_t>& symbols) const {
   auto push = [&](std::int32_t pos) {
     const std::int32_t next = nodes[pos].next;
     if (next < 0) return;
-    if (const MergeSlot* m = find_merge(nodes[pos].id, nodes[next].id)) {
-      heap.push_back({m->rank, pos, m->result, nodes[pos].id, nodes[next].id});
+    const std::uint32_t rank = find_merge(nodes[pos].id, nodes[next].id);
+    if (rank != kNoMerge) {
+      heap.push_back({rank, pos, nodes[pos].id, nodes[next].id});
       std::push_heap(heap.begin(), heap.end(), std::greater<>());
     }
   };
@@ -316,7 +321,7 @@ void Bpe::merge_symbols_heap(std::vector<std::int32_t>& symbols) const {
     if (!left.alive || left.next < 0) continue;
     Node& right = nodes[left.next];
     if (left.id != top.left || right.id != top.right) continue;  // stale entry
-    left.id = top.result;
+    left.id = merge_results_[top.rank];
     right.alive = false;
     left.next = right.next;
     if (right.next >= 0) nodes[right.next].prev = top.pos;
