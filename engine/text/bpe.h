@@ -36,8 +36,8 @@ class Bpe {
   using Vocab = std::vector<std::pair<std::string, std::int32_t>>;
   using Merges = std::vector<std::pair<std::string, std::string>>;
 
-  // Throws std::runtime_error when a merge names a token missing from the vocab, or a
-  // vocab id is negative or repeated.
+  // Throws std::runtime_error when a merge names a token missing from the vocab, a vocab
+  // id is negative, repeated or >= 2^21, or there are more than 2^22 - 1 merges.
   Bpe(const Vocab& vocab, const Merges& merges, BpeOptions options);
 
   // Parses the "model" value (type "BPE"; merges as "a b" strings or ["a","b"] pairs).

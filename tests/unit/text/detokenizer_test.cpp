@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "engine/text/byte_level.h"
 #include "engine/text/detokenizer.h"
 #include "engine/text/detokenizer_stop.h"
 #include "tests/unit/text/qwen_fixture.h"
@@ -30,26 +31,9 @@ std::string stream(const Tokenizer& tok, const Ids& prompt, const Ids& ids,
   return text;
 }
 
+// The token of one raw byte: its GPT-2 character looked up in the vocab.
 std::int32_t byte_token(const Tokenizer& tok, unsigned char b) {
-  // GPT-2 byte -> character, as in byte_level.cpp; look the character up in the vocab.
-  std::string s;
-  const int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
-  int c = b;
-  if (!printable) {
-    int n = 0;
-    for (int x = 0; x < b; ++x) {
-      const bool p = (x >= '!' && x <= '~') || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE;
-      n += !p;
-    }
-    c = 256 + n;
-  }
-  if (c < 0x80) {
-    s += static_cast<char>(c);
-  } else {
-    s += static_cast<char>(0xC0 | (c >> 6));
-    s += static_cast<char>(0x80 | (c & 0x3F));
-  }
-  return *tok.token_to_id(s);
+  return *tok.token_to_id(byte_level::byte_to_utf8(b));
 }
 
 }  // namespace
