@@ -30,7 +30,10 @@ for src in "${targets[@]}"; do
   corpus=$(mktemp -d)
   seeds="tests/fuzz/seeds/$name"
   echo "fuzz: $name for ${seconds}s"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1)
+  mkdir -p "$build/artifacts"
+  # Crash, leak and timeout reproducers land in the build folder, never in the checkout.
+  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+        -artifact_prefix="$build/artifacts/$name-")
   if [ -d "$seeds" ]; then
     "$build/tests/fuzz/$name" "${args[@]}" "$corpus" "$seeds"
   else
