@@ -67,7 +67,8 @@ std::string strftime_with(const std::tm& tm, const std::string& fmt) {
 
 }  // namespace
 
-void install_globals(Scope& scope, const RenderOptions& options) {
+void install_globals(Scope& scope, const RenderOptions& options,
+                     const std::shared_ptr<std::vector<Value>>& namespaces) {
   scope.set("range", Value::callable("range", range));
   scope.set("namespace", Value::callable("namespace", [](CallArgs& a) {
               Value ns = Value::namespace_object();

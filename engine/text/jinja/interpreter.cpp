@@ -157,10 +157,13 @@ void Interpreter::exec_set(const Stmt& s, const ScopePtr& scope) {
 
 Value Interpreter::make_macro(const Stmt& s, const ScopePtr& scope, std::string macro_name) {
   const Stmt* def = &s;
-  ScopePtr closure = scope;
+  // The macro is usually stored in the scope it closes over; a strong capture would be
+  // a reference cycle. The interpreter keeps the scope alive for the whole render.
+  macro_scopes_.push_back(scope);
+  std::weak_ptr<Scope> closure = scope;
   return Value::callable(macro_name, [this, def, closure, macro_name](CallArgs& a) -> Value {
     step();
-    auto frame = std::make_shared<Scope>(closure);
+    auto frame = std::make_shared<Scope>(closure.lock());
     const auto& params = def->params;
     std::vector<Value> varargs;
     for (std::size_t i = 0; i < a.args.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/text/jinja/ast.h"
 #include "engine/text/jinja/error.h"
@@ -65,6 +66,7 @@ class Interpreter {
   const RenderOptions& options_;
   int depth_ = 0;  // recursion guard for macros calling macros
   std::uint64_t steps_ = 0;
+  std::vector<ScopePtr> macro_scopes_;  // scopes macros close over, alive until the end
 };
 
 // Operators with Python semantics (operators.cpp). Throw Failure.
@@ -80,7 +82,11 @@ bool run_test(Interpreter& in, const std::string& name, const Value& v, CallArgs
 // mutating method (list.append, dict.update) is an undefined that raises when called,
 // as jinja2's ImmutableSandboxedEnvironment gives.
 std::optional<Value> method(const Value& obj, const std::string& name);
-void install_globals(Scope& scope, const RenderOptions& options);
+// `namespaces` collects every namespace() the template creates: the only mutable
+// objects, so the only way to build a reference cycle; the caller clears them after the
+// render to break any.
+void install_globals(Scope& scope, const RenderOptions& options,
+                     const std::shared_ptr<std::vector<Value>>& namespaces);
 // Throws the Failure an undefined value raises when used ("'x' is undefined").
 [[noreturn]] void fail_undefined(const Value& v);
 

@@ -46,7 +46,15 @@ Template::Template(std::string_view source, TemplateOptions options)
 
 std::string Template::render(const Value& context, const RenderOptions& options) const {
   auto globals = std::make_shared<Scope>();
-  install_globals(*globals, options);
+  auto namespaces = std::make_shared<std::vector<Value>>();
+  install_globals(*globals, options, namespaces);
+  // Breaks reference cycles through namespaces (ns.self = ns) however the render ends.
+  struct ClearNamespaces {
+    ~ClearNamespaces() {
+      for (Value& ns : *list) ns.as_dict().clear();
+    }
+    std::shared_ptr<std::vector<Value>> list;
+  } clear_namespaces{namespaces};
   auto scope = std::make_shared<Scope>(globals);
   if (context.is_dict()) {
     for (const auto& [k, v] : context.as_dict().entries()) {
@@ -68,15 +76,26 @@ std::string Template::render(const Value& context, const RenderOptions& options)
   return out;
 }
 
+namespace {
+
+template <typename Json>
+Value context_value(const Json& context, const std::string& name) {
+  try {
+    return from_json(context);
+  } catch (const Failure& f) {
+    throw Error(name, 0, 0, std::string("context: ") + f.what());
+  }
+}
+
+}  // namespace
+
 std::string Template::render(const nlohmann::ordered_json& context,
                              const RenderOptions& options) const {
-  Value value;
-  try {
-    value = from_json(context);
-  } catch (const Failure& f) {
-    throw Error(options_.name, 0, 0, std::string("context: ") + f.what());
-  }
-  return render(value, options);
+  return render(context_value(context, options_.name), options);
+}
+
+std::string Template::render(const nlohmann::json& context, const RenderOptions& options) const {
+  return render(context_value(context, options_.name), options);
 }
 
 }  // namespace vllmctl::jinja

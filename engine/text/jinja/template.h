@@ -47,6 +47,7 @@ class Template {
   // plain nlohmann::json sorts keys, which changes what tojson prints).
   std::string render(const nlohmann::ordered_json& context,
                      const RenderOptions& options = {}) const;
+  std::string render(const nlohmann::json& context, const RenderOptions& options = {}) const;
 
   const Body& body() const { return *body_; }
   const std::string& name() const { return options_.name; }

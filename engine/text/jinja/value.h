@@ -122,6 +122,7 @@ class Dict {
   const Value* find(const Value& key) const;
   const Value* find(std::string_view key) const;
   void set(Value key, Value value);  // throws Failure past kMaxNesting
+  void clear() { entries_.clear(); }
   std::size_t size() const { return entries_.size(); }
   const std::vector<Entry>& entries() const { return entries_; }
   bool is_namespace = false;  // attribute assignment allowed; renders as <Namespace ...>
