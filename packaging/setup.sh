@@ -25,6 +25,7 @@ build_pkgs=(
 test_pkgs=(
   python3 python3-jinja2 python3-numpy python3-torch
   clang libclang-rt-14-dev
+  prometheus
 )
 
 pkgs=("${build_pkgs[@]}")
