@@ -1,11 +1,12 @@
 // MappedFile: open + fstat + mmap(PROT_READ, MAP_PRIVATE), and munmap on release.
 #include "engine/model/mapped_file.h"
 
+#include "engine/model/model_error.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 #include <utility>
 
 #include <fcntl.h>
@@ -18,14 +19,17 @@ namespace vllmctl {
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw std::runtime_error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+    throw ModelFileError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   }
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    throw std::runtime_error(fmt::format("{}: cannot open: {}", path.string(),
-                                         S_ISREG(st.st_mode) ? std::strerror(err) : "not a regular file"));
+    throw ModelFileError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(err)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw ModelFileError(fmt::format("{}: cannot open: not a regular file", path.string()));
   }
   size_bytes_ = static_cast<size_t>(st.st_size);
   if (size_bytes_ > 0) {
@@ -33,7 +37,7 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
     if (addr == MAP_FAILED) {
       const int err = errno;
       ::close(fd);
-      throw std::runtime_error(fmt::format("{}: cannot map {} bytes: {}", path.string(), size_bytes_,
+      throw ModelFileError(fmt::format("{}: cannot map {} bytes: {}", path.string(), size_bytes_,
                                            std::strerror(err)));
     }
     data_ = static_cast<const std::byte*>(addr);

@@ -10,7 +10,7 @@ namespace vllmctl {
 
 class MappedFile {
  public:
-  // Maps `path` read-only. Throws std::runtime_error ("PATH: cannot open: ...") when the
+  // Maps `path` read-only. Throws ModelFileError ("PATH: cannot open: ...") when the
   // file cannot be opened, is not a regular file, or cannot be mapped. An empty file
   // maps to an empty span.
   explicit MappedFile(const std::filesystem::path& path);

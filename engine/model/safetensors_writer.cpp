@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cassert>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -81,6 +80,10 @@ uint64_t write_safetensors(const std::filesystem::path& path, std::vector<Tensor
     if (!names.insert(spec.name).second) {
       throw ModelFileError(fmt::format("{}: tensor '{}' given twice", path.string(), spec.name));
     }
+    if (spec.numel() * dtype_bits(spec.dtype) % 8 != 0) {
+      throw ModelFileError(fmt::format("{}: tensor '{}': {} elements of {} do not end on a byte boundary",
+                                       path.string(), spec.name, spec.numel(), dtype_name(spec.dtype)));
+    }
   }
   const auto sorted = sort_for_safetensors(std::move(specs));
   const std::string head = safetensors_header_bytes(sorted, metadata);
@@ -125,7 +128,10 @@ uint64_t write_safetensors(const std::filesystem::path& path, const std::vector<
   std::vector<TensorSpec> specs;
   std::map<std::string, const TensorBytes*> by_name;
   for (const auto& t : tensors) {
-    assert(t.bytes.size() == t.spec.size_bytes());
+    if (t.bytes.size() != t.spec.size_bytes()) {
+      throw ModelFileError(fmt::format("{}: tensor '{}' has {} bytes, but its shape and dtype need {}",
+                                       path.string(), t.spec.name, t.bytes.size(), t.spec.size_bytes()));
+    }
     specs.push_back(t.spec);
     by_name[t.spec.name] = &t;
   }

@@ -41,7 +41,7 @@ std::string safetensors_header_bytes(const std::vector<TensorSpec>& sorted,
 
 // Writes `specs` to `path` (via `path`.partial, renamed at the end so a failed write
 // leaves no half file). Returns the file size. Throws ModelFileError on a duplicate
-// name or an I/O error.
+// name, a sub-byte tensor that does not end on a byte boundary, or an I/O error.
 uint64_t write_safetensors(const std::filesystem::path& path, std::vector<TensorSpec> specs,
                            const TensorFiller& fill,
                            const std::map<std::string, std::string>& metadata = kPytorchMetadata);
@@ -49,7 +49,7 @@ uint64_t write_safetensors(const std::filesystem::path& path, std::vector<Tensor
 // A tensor held in memory, for small files and tests.
 struct TensorBytes {
   TensorSpec spec;
-  std::vector<std::byte> bytes;  // REQUIRES: size() == spec.size_bytes()
+  std::vector<std::byte> bytes;  // must hold spec.size_bytes() bytes (else ModelFileError)
 };
 uint64_t write_safetensors(const std::filesystem::path& path, const std::vector<TensorBytes>& tensors,
                            const std::map<std::string, std::string>& metadata = kPytorchMetadata);

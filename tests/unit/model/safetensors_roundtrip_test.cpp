@@ -70,6 +70,15 @@ TEST_CASE("a duplicate tensor name is refused and leaves no file") {
   const std::string e = vllmctl::test::error_of([&] { write_safetensors(dir / "d.safetensors", tensors); });
   CHECK(e.find("tensor 'x' given twice") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "d.safetensors"));
+  // Bytes that do not match the shape, and sub-byte tensors that end mid-byte.
+  const std::vector<TensorBytes> short_data = {{{"y", DType::kF32, {2}}, pattern_bytes(7, 0)}};
+  CHECK(vllmctl::test::error_of([&] { write_safetensors(dir / "d.safetensors", short_data); })
+            .find("tensor 'y' has 7 bytes, but its shape and dtype need 8") != std::string::npos);
+  const std::vector<TensorSpec> odd = {{"f4", DType::kF4, {3}}};
+  CHECK(vllmctl::test::error_of([&] {
+          write_safetensors(dir / "d.safetensors", odd, [](const TensorSpec&, uint64_t, std::span<std::byte>) {});
+        }).find("do not end on a byte boundary") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "d.safetensors"));
 }
 
 TEST_CASE("large tensors stream through the chunked writer intact") {
