@@ -40,8 +40,10 @@ CpuBackend::CpuBackend(const ModelDir& model, const CpuBackendOptions& options)
   inv_freq_ = rope_inv_freq(config_);
   const size_t per_layer = static_cast<size_t>(options.num_kv_blocks) *
                            static_cast<size_t>(options.block_size) * static_cast<size_t>(config_.kv_size());
-  k_cache_.assign(static_cast<size_t>(config_.num_hidden_layers), std::vector<float>(per_layer));
-  v_cache_.assign(static_cast<size_t>(config_.num_hidden_layers), std::vector<float>(per_layer));
+  for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
+    k_cache_.emplace_back(new float[per_layer]);
+    v_cache_.emplace_back(new float[per_layer]);
+  }
 }
 
 std::string CpuBackend::describe() const {
@@ -72,7 +74,7 @@ void CpuBackend::attention_block(int layer, const ForwardBatch& batch, int num_t
   rope_neox(q_.data(), batch.positions.data(), inv_freq_.data(), num_tokens, nh, hd);
   rope_neox(k_.data(), batch.positions.data(), inv_freq_.data(), num_tokens, nkv, hd);
 
-  PagedKvCache cache{k_cache_[static_cast<size_t>(layer)].data(), v_cache_[static_cast<size_t>(layer)].data(),
+  PagedKvCache cache{k_cache_[static_cast<size_t>(layer)].get(), v_cache_[static_cast<size_t>(layer)].get(),
                      options_.block_size, nkv, hd};
   write_kv(cache, k_.data(), v_.data(), batch.slot_mapping.data(), num_tokens);
   AttentionBatch ab{batch.query_start.data(), batch.context_lens.data(), batch.block_tables.data(),

@@ -7,6 +7,7 @@
 #include "engine/model/model_config.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace vllmctl::cpu {
@@ -39,7 +40,8 @@ class CpuBackend final : public Backend {
   CpuBackendOptions options_;
   CpuWeights weights_;
   std::vector<float> inv_freq_;
-  std::vector<std::vector<float>> k_cache_, v_cache_;  // per layer
+  // Per layer; allocated without touching, so the OS commits pages only as slots fill.
+  std::vector<std::unique_ptr<float[]>> k_cache_, v_cache_;
 
   // Scratch, grown to the largest batch seen and reused.
   std::vector<float> residual_, x_, qkv_, q_, k_, v_, attn_, gate_up_, act_, rows_, logits_;
