@@ -1,7 +1,8 @@
 // Reference ids from @huggingface/tokenizers for the tokenizer property test and bench.
 //   node tokenizer_peer.mjs cases TOKENIZER_DIR OUT.jsonl [COUNT] [SEED]
 //     writes COUNT deterministic random strings, one JSON object per line:
-//     {"text": s, "nfc": s.normalize("NFC"), "ids": peer ids (add_special_tokens false)}
+//     {"text": s, "nfc": s.normalize("NFC"), "roundtrip": what decode(encode(s)) must give
+//      (s after the tokenizer's normalizer), "ids": peer ids (add_special_tokens false)}
 //   node tokenizer_peer.mjs demo OUT_DIR      writes a tiny byte-level tokenizer.json
 //   node tokenizer_peer.mjs text OUT_FILE BYTES [SEED]   random mixed-script lines
 //   node tokenizer_peer.mjs bench TOKENIZER_DIR TEXT_FILE [REPEAT]
@@ -111,12 +112,17 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode === "cases") {
   const [dir, out, count = "3000", seed = "20261122"] = args;
   const tok = loadTokenizer(dir);
+  // decode(encode(s)) gives s back after the tokenizer's normalizer (NFC or none here).
+  const spec = JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8"));
+  const normalizer = spec.normalizer ? spec.normalizer.type : null;
+  if (normalizer !== null && normalizer !== "NFC") throw new Error(`normalizer ${normalizer}?`);
   const gen = makeGenerator(Number(seed));
   const lines = [];
   for (let k = 0; k < Number(count); ++k) {
     const text = gen();
     const ids = tok.encode(text, { add_special_tokens: false }).ids;
-    lines.push(JSON.stringify({ text, nfc: text.normalize("NFC"), ids }));
+    const nfc = text.normalize("NFC");
+    lines.push(JSON.stringify({ text, nfc, roundtrip: normalizer === "NFC" ? nfc : text, ids }));
   }
   writeFileSync(out, lines.join("\n") + "\n");
   console.log(`peer: wrote ${lines.length} cases to ${out}`);
