@@ -1,5 +1,7 @@
 // Postfix parsing: attribute and item access, slices, calls with keyword arguments,
 // filters (`x|f(a)`) and tests (`x is not f a`), after jinja2's parser.
+#include <stdexcept>
+
 #include "engine/text/jinja/error.h"
 #include "engine/text/jinja/parser_impl.h"
 
@@ -56,7 +58,11 @@ ExprPtr Parser::parse_subscript(ExprPtr node) {
     auto item = make(ExprKind::Item, at);
     item->args.push_back(std::move(node));
     auto index = make(ExprKind::Literal, cur());
-    index->literal = Value(static_cast<std::int64_t>(std::stoll(cur().value)));
+    try {
+      index->literal = Value(static_cast<std::int64_t>(std::stoll(cur().value)));
+    } catch (const std::exception&) {
+      fail(cur(), "number out of range: " + cur().value);
+    }
     item->args.push_back(std::move(index));
     next();
     return item;
@@ -78,6 +84,9 @@ ExprPtr Parser::parse_subscript(ExprPtr node) {
   if (subs.size() == 1) {
     item->args.push_back(std::move(subs[0]));
   } else {
+    for (const auto& sub : subs) {  // x[1:2, 3]: no Jinja value type accepts a slice tuple
+      if (sub->kind == ExprKind::Slice) fail(at, "a slice cannot be part of a subscript tuple");
+    }
     auto tuple = make(ExprKind::Tuple, at);
     tuple->args = std::move(subs);
     item->args.push_back(std::move(tuple));

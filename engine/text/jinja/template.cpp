@@ -2,6 +2,9 @@
 // does at compile time), render by walking the tree.
 #include "engine/text/jinja/template.h"
 
+#include <stdexcept>
+#include <variant>
+
 #include "engine/text/jinja/interpreter.h"
 #include "engine/text/jinja/json_bridge.h"
 #include "engine/text/jinja/parser.h"
@@ -72,6 +75,8 @@ std::string Template::render(const Value& context, const RenderOptions& options)
     throw Error(options_.name, 0, 0, f.what());
   } catch (const std::bad_variant_access&) {
     throw Error(options_.name, 0, 0, "invalid argument type");
+  } catch (const std::logic_error& e) {
+    throw Error(options_.name, 0, 0, std::string("invalid argument: ") + e.what());
   }
   return out;
 }

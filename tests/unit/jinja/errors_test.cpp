@@ -59,6 +59,16 @@ TEST_CASE("runtime errors name the expression that failed") {
             "maximum recursion depth exceeded") != std::string::npos);
 }
 
+// Regressions found by tests/fuzz/jinja_fuzz.cpp.
+TEST_CASE("regression: fuzz slice inside a subscript tuple") {
+  CHECK(error_of("{{ 'abc'[:, -1] }}") == "template:1:9: a slice cannot be part of a subscript tuple");
+}
+
+TEST_CASE("regression: fuzz attribute index out of range") {
+  CHECK(error_of("{{ m.22222222222222222222222222 }}") ==
+        "template:1:6: number out of range: 22222222222222222222222222");
+}
+
 TEST_CASE("raise_exception carries the template's message") {
   try {
     Template("{% if messages[0].role == 'system' %}\n  {{ raise_exception('System role not supported') }}\n{% endif %}")
