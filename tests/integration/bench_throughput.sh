@@ -2,7 +2,7 @@
 # `vllmctl bench throughput` on the built-in demo model: every requested token is
 # generated, JSON output parses, and bad arguments are named with a fix.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export XDG_CACHE_HOME="$work/cache"   # the demo model is written here, not in ~/.cache
 

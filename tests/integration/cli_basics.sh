@@ -2,7 +2,7 @@
 # The CLI as a person meets it: help, version (text and JSON), usage errors that name
 # the bad value, and the config file layered under flags.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 
 "$VLLMCTL" --help | grep -q "Subcommands:"
 "$VLLMCTL" --help | grep -q "model"

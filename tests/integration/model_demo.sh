@@ -4,7 +4,7 @@
 # preset with the fixture tokenizer, and bad inputs / corrupt models failing with exit 1
 # and one line.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

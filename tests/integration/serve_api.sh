@@ -3,7 +3,7 @@
 # completions and chat (JSON and SSE), vLLM's error shapes, the API key, /metrics
 # counting what was sent, --disable-log-stats, and a clean exit on SIGTERM.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d)
 export XDG_CACHE_HOME="$work/cache"
 pids=()
