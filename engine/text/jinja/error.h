@@ -40,4 +40,9 @@ class Failure : public std::runtime_error {
   explicit Failure(const std::string& message) : std::runtime_error(message) {}
 };
 
+// Throws Failure("result too large") when a string being built passes `limit` bytes.
+inline void check_size(std::size_t size, std::size_t limit) {
+  if (size > limit) throw Failure("result too large");
+}
+
 }  // namespace vllmctl::jinja

@@ -28,6 +28,12 @@ Value f_tojson(Interpreter&, const Value& v, CallArgs& a) {
   JsonOptions o;
   o.ensure_ascii = truthy(a.get(0, "ensure_ascii", Value(false)));
   Value indent = a.get(1, "indent", Value::none());
+  if (indent.is_int() || indent.is_string()) {
+    check_size(indent.is_int()
+                   ? static_cast<std::size_t>(std::max<std::int64_t>(0, indent.as_int()))
+                   : indent.as_string().size(),
+               4096);
+  }
   if (indent.is_int())
     o.indent =
         std::string(static_cast<std::size_t>(std::max<std::int64_t>(0, indent.as_int())), ' ');
@@ -104,6 +110,7 @@ Value f_center(Interpreter&, const Value& v, CallArgs& a) {
   std::int64_t width = a.get(0, "width", Value(80)).as_int();
   auto len = static_cast<std::int64_t>(utf8::count(s));
   if (width <= len) return Value(s);
+  check_size(static_cast<std::size_t>(width), kMaxStringBytes);
   std::int64_t pad = width - len;
   std::int64_t left = pad / 2 + (pad & width & 1);
   return Value(std::string(static_cast<std::size_t>(left), ' ') + s +
@@ -248,6 +255,7 @@ Value f_indent(Interpreter&, const Value& v, CallArgs& a) {
     out += "\n";
     if (blank || !lines[i].empty()) out += pad;
     out += lines[i];
+    check_size(out.size(), kMaxStringBytes);
   }
   return Value(first ? pad + out : out);
 }
@@ -269,14 +277,16 @@ Value f_format(Interpreter&, const Value& v, CallArgs& a) {
     }
     if (next >= a.args.size()) throw Failure("not enough arguments for format string");
     const Value& x = a.args[next++];
-    if (c == 's')
+    if (c == 's') {
       out += to_str(x);
-    else if (c == 'r')
+    } else if (c == 'r') {
       out += repr(x);
-    else if ((c == 'd' || c == 'i') && x.is_number())
+    } else if ((c == 'd' || c == 'i') && x.is_number()) {
       out += std::to_string(static_cast<std::int64_t>(x.as_float()));
-    else
+    } else {
       throw Failure(std::string("unsupported format character '") + c + "'");
+    }
+    check_size(out.size(), kMaxStringBytes);
   }
   return Value(std::move(out));
 }

@@ -34,6 +34,7 @@ Value f_join(Interpreter& in, const Value& v, CallArgs& a) {
   std::string out;
   bool first = true;
   for (const Value& item : iterate(v)) {
+    check_size(out.size() + sep.size(), kMaxStringBytes);
     if (!first) out += sep;
     first = false;
     out += to_str(attribute.is_none() ? item : lookup_path(in, item, to_str(attribute)));

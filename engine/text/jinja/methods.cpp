@@ -91,6 +91,7 @@ std::string format(const std::string& fmt, const CallArgs& a) {
     }
     if (v.is_undefined()) throw Failure("Replacement index out of range for positional args tuple");
     out += to_str(v);
+    check_size(out.size(), kMaxStringBytes);
     i = close;
   }
   return out;
@@ -150,6 +151,7 @@ Value string_method(const std::string& s, const std::string& name, CallArgs& a) 
     std::string out;
     bool first = true;
     for (const Value& item : iterate(a.get(0, "iterable"))) {
+      check_size(out.size() + s.size(), kMaxStringBytes);
       if (!first) out += s;
       first = false;
       out += str_arg(item);

@@ -45,6 +45,12 @@ std::string float_repr(double d) {
   return out + ebuf;
 }
 
+// Appends `digits` lowercase hex digits of `v` (printf's %0Nx without its cost).
+static void append_hex(std::string& out, unsigned v, int digits) {
+  static const char* kHex = "0123456789abcdef";
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(v >> shift) & 0xF];
+}
+
 static std::string repr_string(const std::string& s) {
   bool has_single = s.find('\'') != std::string::npos;
   bool has_double = s.find('"') != std::string::npos;
@@ -63,9 +69,8 @@ static std::string repr_string(const std::string& s) {
     } else if (cp == '\t') {
       out += "\\t";
     } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
-      out += buf;
+      out += "\\x";
+      append_hex(out, static_cast<unsigned>(cp), 2);
     } else {
       out.append(s, start, i - start);
     }
@@ -177,9 +182,8 @@ static void json_string(std::string& out, const std::string& s, bool ensure_asci
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
+          out += "\\u";
+          append_hex(out, static_cast<unsigned char>(c), 4);
         } else {
           out += c;
         }

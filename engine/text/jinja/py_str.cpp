@@ -11,6 +11,7 @@
 
 #include "engine/text/jinja/error.h"
 #include "engine/text/jinja/utf8.h"
+#include "engine/text/jinja/value.h"
 
 namespace vllmctl::jinja::py {
 
@@ -136,6 +137,7 @@ std::string replace(std::string_view s, std::string_view old_text, std::string_v
     for (const auto& c : cs) {
       if (count < 0 || done < count) {
         out += new_text;
+        check_size(out.size(), kMaxStringBytes);
         ++done;
       }
       out += c;
@@ -150,6 +152,7 @@ std::string replace(std::string_view s, std::string_view old_text, std::string_v
     if (hit == std::string_view::npos) break;
     out.append(s.substr(pos, hit - pos));
     out.append(new_text);
+    check_size(out.size(), kMaxStringBytes);
     pos = hit + old_text.size();
     ++done;
   }

@@ -108,6 +108,8 @@ class Value {
 // Containers nest at most this deep (Python's repr and json.dumps would hit their
 // recursion limit), so printing and destroying a value never exhausts the stack.
 inline constexpr int kMaxNesting = 512;
+// Strings a template builds stay below this (64 MiB); longer ones are a Failure.
+inline constexpr std::size_t kMaxStringBytes = 64u << 20;
 
 struct List {
   std::vector<Value> items;
