@@ -4,10 +4,14 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 
-"$VLLMCTL" --help | grep -q "Subcommands:"
-"$VLLMCTL" --help | grep -q "model"
-"$VLLMCTL" version | grep -Eq "^vllmctl [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]+"
-"$VLLMCTL" version | grep -Eq "^build: +(CUDA [0-9.]+ .* and CPU backends|CPU backend only)"
+# Outputs are captured first: `cmd | grep -q` under pipefail fails when grep exits early
+# and cmd gets SIGPIPE.
+help=$("$VLLMCTL" --help)
+grep -q "Subcommands:" <<<"$help"
+grep -q "model" <<<"$help"
+version=$("$VLLMCTL" version)
+grep -Eq "^vllmctl [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]+" <<<"$version"
+grep -Eq "^build: +(CUDA [0-9.]+ .* and CPU backends|CPU backend only)" <<<"$version"
 "$VLLMCTL" version --json | /usr/bin/python3 -c '
 import json, sys
 v = json.load(sys.stdin)

@@ -138,7 +138,8 @@ port=$(free_port)
 pids+=($!); quiet=$!
 wait_healthy "$port"
 curl -sf "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' -d '{"prompt":"hi","max_tokens":2}' >/dev/null
-if curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^vllm:'; then echo "vllm: samples despite --disable-log-stats" >&2; exit 1; fi
+quiet_metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
+if grep -q '^vllm:' <<<"$quiet_metrics"; then echo "vllm: samples despite --disable-log-stats" >&2; exit 1; fi
 kill -TERM "$quiet"; wait "$quiet"
 
 # A port in use is a clear error.

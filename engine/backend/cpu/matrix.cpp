@@ -21,9 +21,12 @@ inline float bf16_value(uint16_t bits) {
   return f;
 }
 
-// Batches up to this many tokens use the streaming kernel (one pass over the weights);
-// larger ones are compute-bound and go to BLAS on converted tiles.
-constexpr int kMaxStreamTokens = 8;
+// Batches up to this many tokens use the streaming kernel (one pass over the weights,
+// each row reused from L1 for every token); larger ones are compute-bound prefills and go
+// to BLAS on converted tiles.
+constexpr int kMaxStreamTokens = 64;
+// The kernel's register blocking: tokens handled per pass over a row.
+constexpr int kTokensPerPass = 8;
 
 template <int T>
 __attribute__((target("avx512f"))) void stream_rows_avx512(float* out, const float* x, const uint16_t* w,
@@ -85,26 +88,34 @@ StreamFn stream_kernel(int num_tokens) {
 void linear_bf16(float* out, const float* x, const Matrix& w, int num_tokens) {
   const int64_t in = w.cols(), out_features = w.rows();
   if (num_tokens <= kMaxStreamTokens) {
-    const StreamFn fn = stream_kernel(num_tokens);
-    constexpr int64_t kRowsPerTask = 64;
+    // A task is a block of rows; within it, token groups of 8 reuse the block from cache.
+    constexpr int64_t kRowsPerTask = 16;
     const int64_t tasks = (out_features + kRowsPerTask - 1) / kRowsPerTask;
 #pragma omp parallel for schedule(static) if (out_features * in >= (1L << 18))
     for (int64_t task = 0; task < tasks; ++task) {
       const int64_t j0 = task * kRowsPerTask;
-      fn(out, x, w.bf16_data(), in, out_features, j0, std::min(out_features, j0 + kRowsPerTask));
+      const int64_t j1 = std::min(out_features, j0 + kRowsPerTask);
+      for (int t0 = 0; t0 < num_tokens; t0 += kTokensPerPass) {
+        const int group = std::min(kTokensPerPass, num_tokens - t0);
+        stream_kernel(group)(out + static_cast<int64_t>(t0) * out_features, x + static_cast<int64_t>(t0) * in,
+                             w.bf16_data(), in, out_features, j0, j1);
+      }
     }
     return;
   }
-  // Compute-bound: convert a tile of rows to F32, let BLAS multiply it.
+  // Compute-bound: convert a tile of rows to F32, let BLAS multiply it. The tile buffer
+  // is kept between calls: allocating it each time costs page faults on every layer.
   constexpr int64_t kTileRows = 512;
-  std::vector<float> tile(static_cast<size_t>(kTileRows * in));
+  static thread_local std::vector<float> tile_buffer;  // the calling thread's; workers get a pointer
+  if (tile_buffer.size() < static_cast<size_t>(kTileRows * in)) tile_buffer.resize(static_cast<size_t>(kTileRows * in));
+  float* const tile = tile_buffer.data();
   for (int64_t j0 = 0; j0 < out_features; j0 += kTileRows) {
     const int64_t rows = std::min(kTileRows, out_features - j0);
     const uint16_t* src = w.bf16_data() + j0 * in;
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < rows * in; ++i) tile[static_cast<size_t>(i)] = bf16_value(src[i]);
+    for (int64_t i = 0; i < rows * in; ++i) tile[i] = bf16_value(src[i]);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, num_tokens, static_cast<int>(rows), static_cast<int>(in),
-                1.0f, x, static_cast<int>(in), tile.data(), static_cast<int>(in), 0.0f, out + j0,
+                1.0f, x, static_cast<int>(in), tile, static_cast<int>(in), 0.0f, out + j0,
                 static_cast<int>(out_features));
   }
 }
