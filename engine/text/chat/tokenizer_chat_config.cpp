@@ -1,6 +1,8 @@
 // Reading chat templates and special tokens from tokenizer_config.json.
 #include "engine/text/chat/tokenizer_chat_config.h"
 
+#include "engine/text/jinja/utf8.h"
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -13,24 +15,6 @@ const nlohmann::ordered_json* token_text(const nlohmann::ordered_json& v) {
   if (v.is_string()) return &v;
   if (v.is_object() && v.contains("content") && v["content"].is_string()) return &v["content"];
   return nullptr;
-}
-
-void append_utf8(std::string& out, unsigned long cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Python's codecs.decode(s, "unicode_escape") for the escapes templates use. Bytes
@@ -88,7 +72,7 @@ std::string unicode_escape(const std::string& s) {
         }
         unsigned long cp = std::stoul(hex, nullptr, 16);
         if (cp > 0x10FFFF) throw std::invalid_argument("chat template: illegal Unicode character");
-        append_utf8(out, cp);
+        jinja::utf8::append(out, static_cast<char32_t>(cp));
         i += n;
         break;
       }
