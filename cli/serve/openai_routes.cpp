@@ -101,6 +101,13 @@ json logprob_entry_chat(const SampleResult& s, const Tokenizer& tok) {
   return {{"token", text(s.token)}, {"logprob", s.logprob}, {"top_logprobs", top}};
 }
 
+// Chat's logprobs object: {"content": [one entry per token]}.
+json chat_logprobs(const std::vector<SampleResult>& samples, const Tokenizer& tok) {
+  json content = json::array();
+  for (const auto& s : samples) content.push_back(logprob_entry_chat(s, tok));
+  return {{"content", content}};
+}
+
 json logprobs_completion(const std::vector<SampleResult>& samples, const Tokenizer& tok) {
   json tokens = json::array(), lps = json::array(), tops = json::array();
   for (const auto& s : samples) {
@@ -313,11 +320,7 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
           json c = {{"index", o.index}, {"delta", delta},
                     {"logprobs", nullptr},
                     {"finish_reason", o.finished ? json(finish_reason_name(o.finish_reason)) : json(nullptr)}};
-          if (!o.logprobs.empty()) {
-            json content = json::array();
-            for (const auto& s : o.logprobs) content.push_back(logprob_entry_chat(s, state.tokenizer()));
-            c["logprobs"] = {{"content", content}};
-          }
+          if (!o.logprobs.empty()) c["logprobs"] = chat_logprobs(o.logprobs, state.tokenizer());
           if (o.finished) c["stop_reason"] = stop_reason_json(o);
           return base(json::array({c}));
         },
@@ -338,12 +341,7 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
   for (size_t i = 0; i < choices.size(); ++i) {
     const Choice& c = choices[i];
     completion_tokens += c.num_tokens;
-    json logprobs = nullptr;
-    if (p.request.params.logprobs) {
-      json content = json::array();
-      for (const auto& s : c.logprobs) content.push_back(logprob_entry_chat(s, state.tokenizer()));
-      logprobs = {{"content", content}};
-    }
+    const json logprobs = p.request.params.logprobs ? chat_logprobs(c.logprobs, state.tokenizer()) : json(nullptr);
     out_choices.push_back({{"index", i},
                            {"message", {{"role", "assistant"}, {"content", c.text}, {"tool_calls", json::array()}}},
                            {"logprobs", logprobs},
