@@ -107,6 +107,7 @@ std::vector<TokenLogprob> filtered_distribution(std::span<const float> scaled,
     keep = static_cast<size_t>(params.top_k);
     std::nth_element(ids.begin(), ids.begin() + static_cast<ptrdiff_t>(keep), ids.end(), better);
     ids.resize(keep);
+    std::sort(ids.begin(), ids.end(), better);
   }
   if (params.top_p < 1.0f) {
     // top-p on the distribution that min-p and top-k left, renormalised (as vLLM does):
@@ -124,9 +125,9 @@ std::vector<TokenLogprob> filtered_distribution(std::span<const float> scaled,
         break;
       }
     }
-  } else {
-    sort_prefix(keep);
   }
+  // Without top-k or top-p nothing needs the order: the kept tokens stay in token order.
+  // (Sorting a 150k vocabulary per token per step cost a third of a batched decode.)
 
   std::vector<TokenLogprob> out;
   out.reserve(keep);

@@ -42,7 +42,8 @@ void apply_logit_bias_and_min_tokens(std::span<float> logits, const SamplingPara
 void apply_penalties(std::span<float> logits, const SamplingParams& params,
                      const SequenceTokens& seq);
 // After temperature: the probabilities of the tokens that top-k, top-p and min-p keep,
-// renormalised, as (token, probability) sorted by probability, highest first.
+// renormalised, as (token, probability): sorted by probability, highest first, when
+// top-k or top-p applied; in token order otherwise.
 std::vector<TokenLogprob> filtered_distribution(std::span<const float> scaled_logits,
                                                 const SamplingParams& params);
 

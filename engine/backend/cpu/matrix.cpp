@@ -10,6 +10,12 @@
 #include <algorithm>
 #include <cstring>
 
+// GCC 12's AVX-512 headers build results from _mm512_undefined_*(), which inlining into
+// the unrolled kernel reports as -Wmaybe-uninitialized; the values are always written.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace vllmctl::cpu {
 
 namespace {
@@ -22,32 +28,57 @@ inline float bf16_value(uint16_t bits) {
 }
 
 // Batches up to this many tokens use the streaming kernel (one pass over the weights,
-// each row reused from L1 for every token); larger ones are compute-bound prefills and go
-// to BLAS on converted tiles.
+// each block of rows reused from cache for every token group); larger ones are
+// compute-bound prefills and go to BLAS on converted tiles.
 constexpr int kMaxStreamTokens = 64;
-// The kernel's register blocking: tokens handled per pass over a row.
-constexpr int kTokensPerPass = 8;
+// The kernel's register blocking: kRowsPerPass weight rows times up to kTokensPerPass
+// tokens of accumulators (4 x 6 = 24 of the 32 zmm registers), so each weight load feeds
+// six FMAs and each activation load four; one row by one token per load was load-bound.
+constexpr int kRowsPerPass = 4;
+constexpr int kTokensPerPass = 6;
+
+// out[t][j] = dot(w[j], x[t]) for rows [j, j + R) and tokens [0, T).
+template <int R, int T>
+__attribute__((target("avx512f"), always_inline)) inline void dot_block_avx512(float* out, const float* x,
+                                                                             const uint16_t* w, int64_t in,
+                                                                             int64_t out_features, int64_t j) {
+  __m512 acc[R][T];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= in; k += 16) {
+    __m512 wv[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (j + r) * in + k));
+      wv[r] = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m512 xv = _mm512_loadu_ps(x + t * in + k);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const uint16_t* row = w + (j + r) * in;
+    for (int t = 0; t < T; ++t) {
+      float sum = _mm512_reduce_add_ps(acc[r][t]);
+      for (int64_t kk = k; kk < in; ++kk) sum += bf16_value(row[kk]) * x[t * in + kk];
+      out[t * out_features + j + r] = sum;
+    }
+  }
+}
 
 template <int T>
 __attribute__((target("avx512f"))) void stream_rows_avx512(float* out, const float* x, const uint16_t* w,
                                                            int64_t in, int64_t out_features, int64_t j0,
                                                            int64_t j1) {
-  for (int64_t j = j0; j < j1; ++j) {
-    const uint16_t* row = w + j * in;
-    __m512 acc[T];
-    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
-    int64_t k = 0;
-    for (; k + 16 <= in; k += 16) {
-      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + k));
-      const __m512 wv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
-      for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + t * in + k), acc[t]);
-    }
-    for (int t = 0; t < T; ++t) {
-      float sum = _mm512_reduce_add_ps(acc[t]);
-      for (int64_t kk = k; kk < in; ++kk) sum += bf16_value(row[kk]) * x[t * in + kk];
-      out[t * out_features + j] = sum;
-    }
-  }
+  int64_t j = j0;
+  for (; j + kRowsPerPass <= j1; j += kRowsPerPass) dot_block_avx512<kRowsPerPass, T>(out, x, w, in, out_features, j);
+  for (; j < j1; ++j) dot_block_avx512<1, T>(out, x, w, in, out_features, j);
 }
 
 template <int T>
@@ -73,15 +104,14 @@ StreamFn pick_stream() {
 }
 
 StreamFn stream_kernel(int num_tokens) {
+  static_assert(kTokensPerPass == 6, "stream_kernel's cases cover 1..kTokensPerPass");
   switch (num_tokens) {
     case 1: return pick_stream<1>();
     case 2: return pick_stream<2>();
     case 3: return pick_stream<3>();
     case 4: return pick_stream<4>();
     case 5: return pick_stream<5>();
-    case 6: return pick_stream<6>();
-    case 7: return pick_stream<7>();
-    default: return pick_stream<8>();
+    default: return pick_stream<6>();
   }
 }
 

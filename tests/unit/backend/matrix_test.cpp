@@ -26,7 +26,7 @@ TEST_CASE("BF16 and F32 linear layers agree with a reference loop at every batch
       for (auto& b : bias) b = normal(rng);
       const Matrix mb = Matrix::bf16(wb, out, in);
       const Matrix mf = Matrix::f32(wf, out, in);
-      for (int tokens : {1, 2, 5, 8, 9, 20, 64, 65}) {
+      for (int tokens : {1, 2, 5, 6, 7, 8, 9, 13, 20, 64, 65}) {
         std::vector<float> x(static_cast<size_t>(tokens * in));
         for (auto& v : x) v = normal(rng);
         std::vector<float> got_b(static_cast<size_t>(tokens * out)), got_f(got_b.size());
