@@ -13,3 +13,19 @@ expect_fail() {
     echo "expected output matching '$pattern' from: $*" >&2; echo "$out" >&2; return 1
   fi
 }
+
+# free_port: a TCP port on loopback nobody listens on right now.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_healthy PORT [LOG...]: wait up to 10 s for GET /health == 200; on timeout print
+# the given logs and fail.
+wait_healthy() {
+  local port=$1; shift
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server on port $port never became healthy" >&2
+  local log; for log in "$@"; do cat "$log" >&2; done
+  return 1
+}

@@ -10,19 +10,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_healthy() {
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "server on port $1 never became healthy" >&2; cat "$work"/*.log >&2; return 1
-}
-
 port=$(free_port)
 "$VLLMCTL" serve --host 127.0.0.1 --port "$port" --api-key sekret --max-model-len 256 > "$work/serve.log" 2>&1 &
 pids+=($!); server=$!
-wait_healthy "$port"
+wait_healthy "$port" "$work"/*.log
 base="http://127.0.0.1:$port"
 auth=(-H "Authorization: Bearer sekret" -H "Content-Type: application/json")
 
@@ -136,7 +127,7 @@ rc=0; wait "$server" || rc=$?
 port=$(free_port)
 "$VLLMCTL" serve --host 127.0.0.1 --port "$port" --disable-log-stats > "$work/quiet.log" 2>&1 &
 pids+=($!); quiet=$!
-wait_healthy "$port"
+wait_healthy "$port" "$work"/*.log
 curl -sf "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' -d '{"prompt":"hi","max_tokens":2}' >/dev/null
 quiet_metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
 if grep -q '^vllm:' <<<"$quiet_metrics"; then echo "vllm: samples despite --disable-log-stats" >&2; exit 1; fi
