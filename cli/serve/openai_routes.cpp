@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <random>
 
 namespace vllmctl {
@@ -62,43 +64,85 @@ void check_length(int num_prompt_tokens, const ServerState& state) {
   }
 }
 
-// The shared flow of both routes once the prompt is tokenized.
+// The shared flow of both routes once the prompts are tokenized: one engine request per
+// prompt (completions may send several), each with the same sampling parameters.
 struct Prepared {
-  EngineRequest request;
+  std::vector<EngineRequest> requests;
   bool stream = false;
   bool include_usage = false;
   int n = 1;
+  int prompt_tokens_total = 0;  // over every prompt, for usage
 };
 
-Prepared prepare(const json& body, ApiRoute route, ServerState& state, std::vector<TokenId> prompt) {
-  check_length(static_cast<int>(prompt.size()), state);
+Prepared prepare(const json& body, ApiRoute route, ServerState& state, std::vector<std::vector<TokenId>> prompts) {
   Prepared p;
-  p.request.params = parse_sampling_params(body, route, state, static_cast<int>(prompt.size()));
-  p.request.prompt_token_ids = std::move(prompt);
+  for (auto& prompt : prompts) {
+    check_length(static_cast<int>(prompt.size()), state);
+    EngineRequest r;
+    r.params = parse_sampling_params(body, route, state, static_cast<int>(prompt.size()));
+    p.prompt_tokens_total += static_cast<int>(prompt.size());
+    r.prompt_token_ids = std::move(prompt);
+    p.n = r.params.n;
+    p.requests.push_back(std::move(r));
+  }
   p.stream = body.value("stream", false);
   if (auto so = body.find("stream_options"); so != body.end() && !so->is_null()) {
     if (!p.stream) throw bad_request("Stream options can only be defined when `stream=True`.", "stream_options");
     p.include_usage = so->value("include_usage", true);
   }
-  p.n = p.request.params.n;
   return p;
 }
 
-std::shared_ptr<OutputStream> submit(ServerState& state, EngineRequest request) {
+// Submits every request; if one is refused, the ones already submitted are aborted.
+// With --enable-log-requests, logs each prompt (its first 200 characters) and parameters.
+std::vector<std::shared_ptr<OutputStream>> submit(ServerState& state, const Prepared& p, const std::string& id) {
+  if (state.log_request) {
+    for (size_t k = 0; k < p.requests.size(); ++k) {
+      const auto& r = p.requests[k];
+      std::string text = state.tokenizer().decode(r.prompt_token_ids);
+      if (text.size() > 200) text = text.substr(0, 200) + "...";
+      state.log_request(fmt::format("Received request {}{}: prompt: {}, params: {}, prompt_token_ids: {} tokens", id,
+                                    p.requests.size() > 1 ? "-" + std::to_string(k) : "",
+                                    json(text).dump(-1, ' ', false, json::error_handler_t::replace),
+                                    describe_sampling_params(r.params), r.prompt_token_ids.size()));
+    }
+  }
+  std::vector<std::shared_ptr<OutputStream>> streams;
   try {
-    return state.engine().submit(std::move(request));
+    for (const auto& r : p.requests) streams.push_back(state.engine().submit(r));
+    return streams;
   } catch (const std::invalid_argument& e) {
+    for (const auto& s : streams) state.engine().abort(s->request_id());
     throw bad_request(e.what());
   } catch (const std::runtime_error& e) {
+    for (const auto& s : streams) state.engine().abort(s->request_id());
     throw ApiError(503, "ServiceUnavailableError", e.what());
   }
+}
+
+// Characters (code points) of UTF-8 text, as Python's len() counts them: the unit of
+// text_offset.
+int count_chars(const std::string& text) {
+  int n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+json byte_list(const std::string& text) {
+  json out = json::array();
+  for (unsigned char c : text) out.push_back(static_cast<int>(c));
+  return out;
 }
 
 json logprob_entry_chat(const SampleResult& s, const Tokenizer& tok) {
   auto text = [&](TokenId id) { return tok.decode(std::span<const TokenId>(&id, 1)); };
   json top = json::array();
-  for (const auto& t : s.top_logprobs) top.push_back({{"token", text(t.token)}, {"logprob", t.logprob}});
-  return {{"token", text(s.token)}, {"logprob", s.logprob}, {"top_logprobs", top}};
+  for (const auto& t : s.top_logprobs) {
+    const std::string tt = text(t.token);
+    top.push_back({{"token", tt}, {"logprob", t.logprob}, {"bytes", byte_list(tt)}});
+  }
+  const std::string st = text(s.token);
+  return {{"token", st}, {"logprob", s.logprob}, {"bytes", byte_list(st)}, {"top_logprobs", top}};
 }
 
 // Chat's logprobs object: {"content": [one entry per token]}.
@@ -108,16 +152,24 @@ json chat_logprobs(const std::vector<SampleResult>& samples, const Tokenizer& to
   return {{"content", content}};
 }
 
-json logprobs_completion(const std::vector<SampleResult>& samples, const Tokenizer& tok) {
-  json tokens = json::array(), lps = json::array(), tops = json::array();
+// Completions' logprobs object. top_logprobs holds the top k and, as in vLLM, the sampled
+// token too when it is not among them. `text_offset` counts characters from
+// `*offset`, which advances past these tokens (streamed chunks continue it).
+json logprobs_completion(const std::vector<SampleResult>& samples, const Tokenizer& tok, int* offset) {
+  json tokens = json::array(), lps = json::array(), tops = json::array(), offsets = json::array();
+  auto text = [&](TokenId id) { return tok.decode(std::span<const TokenId>(&id, 1)); };
   for (const auto& s : samples) {
-    tokens.push_back(tok.decode(std::span<const TokenId>(&s.token, 1)));
+    const std::string st = text(s.token);
+    tokens.push_back(st);
     lps.push_back(s.logprob);
+    offsets.push_back(*offset);
+    *offset += count_chars(st);
     json top = json::object();
-    for (const auto& t : s.top_logprobs) top[tok.decode(std::span<const TokenId>(&t.token, 1))] = t.logprob;
+    for (const auto& t : s.top_logprobs) top[text(t.token)] = t.logprob;
+    if (!top.contains(st)) top[st] = s.logprob;
     tops.push_back(top);
   }
-  return {{"tokens", tokens}, {"token_logprobs", lps}, {"top_logprobs", tops}};
+  return {{"text_offset", offsets}, {"token_logprobs", lps}, {"tokens", tokens}, {"top_logprobs", tops}};
 }
 
 json usage_json(int prompt_tokens, int completion_tokens) {
@@ -133,67 +185,87 @@ struct Choice {
   RequestOutput last;
 };
 
-std::vector<Choice> collect(OutputStream& stream, int n, ServerState& state) {
-  std::vector<Choice> choices(static_cast<size_t>(n));
-  while (!stream.done()) {
-    auto o = stream.next(1s);
-    if (!o) {
-      if (!state.engine().alive()) throw ApiError(500, "InternalServerError", "the engine stopped");
-      continue;
+// Choices of several prompts: prompt k's sample i is choice k * n + i (vLLM's order).
+std::vector<Choice> collect(const std::vector<std::shared_ptr<OutputStream>>& streams, int n, ServerState& state) {
+  std::vector<Choice> choices(streams.size() * static_cast<size_t>(n));
+  for (size_t k = 0; k < streams.size(); ++k) {
+    OutputStream& stream = *streams[k];
+    while (!stream.done()) {
+      auto o = stream.next(1s);
+      if (!o) {
+        if (!state.engine().alive()) throw ApiError(500, "InternalServerError", "the engine stopped");
+        continue;
+      }
+      Choice& c = choices[k * static_cast<size_t>(n) + static_cast<size_t>(o->index)];
+      c.text += o->text;
+      c.num_tokens += static_cast<int>(o->token_ids.size());
+      c.logprobs.insert(c.logprobs.end(), o->logprobs.begin(), o->logprobs.end());
+      if (!o->error.empty()) throw ApiError(500, "InternalServerError", o->error);
+      if (o->finished) c.last = std::move(*o);
     }
-    Choice& c = choices[static_cast<size_t>(o->index)];
-    c.text += o->text;
-    c.num_tokens += static_cast<int>(o->token_ids.size());
-    c.logprobs.insert(c.logprobs.end(), o->logprobs.begin(), o->logprobs.end());
-    if (!o->error.empty()) throw ApiError(500, "InternalServerError", o->error);
-    if (o->finished) c.last = std::move(*o);
   }
   return choices;
 }
 
-// Streams SSE chunks built by `chunk(output)`; `first(index)` is sent once per choice
-// before its first content (chat's role chunk); the usage chunk and [DONE] close it.
-void stream_response(httplib::Response& res, ServerState& state, std::shared_ptr<OutputStream> stream,
-                     const Prepared& p, std::function<json(const RequestOutput&)> chunk,
+// Streams SSE chunks built by `chunk(output, choice index)`; `first(index)` is sent once
+// per choice before its first content (chat's role chunk); the usage chunk and [DONE]
+// close it. Several streams (one per prompt) are read in turn; a client that goes away
+// aborts every one of them in the engine.
+void stream_response(httplib::Response& res, ServerState& state, std::vector<std::shared_ptr<OutputStream>> streams,
+                     const Prepared& p, std::function<json(const RequestOutput&, int)> chunk,
                      std::function<json(int)> first, std::function<json(const json&)> usage_chunk) {
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
-  const int prompt_tokens = static_cast<int>(p.request.prompt_token_ids.size());
+  const int prompt_tokens = p.prompt_tokens_total;
   auto completion_tokens = std::make_shared<int>(0);
+  auto abort_all = [&state, streams] {
+    for (const auto& s : streams) {
+      if (!s->done()) state.engine().abort(s->request_id());
+    }
+  };
   res.set_chunked_content_provider(
       "text/event-stream",
-      [&state, stream, p, chunk, first, usage_chunk, prompt_tokens, completion_tokens,
-       started = std::make_shared<std::vector<bool>>(static_cast<size_t>(p.n), false)](
+      [streams, p, chunk, first, usage_chunk, prompt_tokens, completion_tokens, abort_all,
+       started = std::make_shared<std::vector<bool>>(streams.size() * static_cast<size_t>(p.n), false)](
           size_t, httplib::DataSink& sink) {
         auto send = [&](const json& j) {
           const std::string line = "data: " + j.dump() + "\n\n";
           return sink.write(line.data(), line.size());
         };
-        while (!stream->done()) {
-          auto o = stream->next(200ms);
-          if (!o) {
-            if (!sink.is_writable()) {
-              state.engine().abort(stream->request_id());
+        // One stream waits long; several poll in turn so none holds up the others.
+        const auto wait = streams.size() == 1 ? 200ms : 5ms;
+        for (bool open = true; open;) {
+          open = false;
+          for (size_t k = 0; k < streams.size(); ++k) {
+            OutputStream& stream = *streams[k];
+            if (stream.done()) continue;
+            open = true;
+            auto o = stream.next(wait);
+            if (!o) {
+              if (!sink.is_writable()) {
+                abort_all();
+                return false;
+              }
+              continue;
+            }
+            const int index = static_cast<int>(k) * p.n + o->index;
+            *completion_tokens += static_cast<int>(o->token_ids.size());
+            if (first && !(*started)[static_cast<size_t>(index)]) {
+              (*started)[static_cast<size_t>(index)] = true;
+              if (!send(first(index))) {
+                abort_all();
+                return false;
+              }
+            }
+            if (!o->error.empty()) {
+              send(error_body(500, "InternalServerError", o->error));
+              continue;
+            }
+            if (o->text.empty() && !o->finished && o->logprobs.empty()) continue;  // no empty deltas
+            if (!send(chunk(*o, index))) {
+              abort_all();
               return false;
             }
-            continue;
-          }
-          *completion_tokens += static_cast<int>(o->token_ids.size());
-          if (first && !(*started)[static_cast<size_t>(o->index)]) {
-            (*started)[static_cast<size_t>(o->index)] = true;
-            if (!send(first(o->index))) {
-              state.engine().abort(stream->request_id());
-              return false;
-            }
-          }
-          if (!o->error.empty()) {
-            send(error_body(500, "InternalServerError", o->error));
-            continue;
-          }
-          if (o->text.empty() && !o->finished && o->logprobs.empty()) continue;  // no empty deltas
-          if (!send(chunk(*o))) {
-            state.engine().abort(stream->request_id());
-            return false;
           }
         }
         if (p.include_usage) send(usage_chunk(usage_json(prompt_tokens, *completion_tokens)));
@@ -202,9 +274,7 @@ void stream_response(httplib::Response& res, ServerState& state, std::shared_ptr
         sink.done();
         return true;
       },
-      [&state, stream](bool) {
-        if (!stream->done()) state.engine().abort(stream->request_id());  // client went away
-      });
+      [streams, abort_all](bool) { abort_all(); });  // client went away: abort what is still running
 }
 
 }  // namespace
@@ -213,41 +283,60 @@ void handle_completions(const httplib::Request& req, httplib::Response& res, Ser
   const json body = parse_body(req);
   check_model(body, state);
   if (body.contains("suffix") && !body["suffix"].is_null()) throw bad_request("suffix is not currently supported", "suffix");
-  std::vector<TokenId> prompt;
   const auto it = body.find("prompt");
   if (it == body.end() || it->is_null()) throw bad_request("Either prompt or prompt_embeds must be provided and non-empty.", "prompt");
-  json prompt_value = *it;
-  if (prompt_value.is_array() && prompt_value.size() == 1 && (prompt_value[0].is_string() || prompt_value[0].is_array())) {
-    prompt_value = prompt_value[0];
+  // A string, a list of token ids, or a list of either (one choice set per prompt).
+  const bool add_special = body.value("add_special_tokens", true);
+  auto one_prompt = [&](const json& v) {
+    std::vector<TokenId> ids;
+    if (v.is_string()) {
+      ids = state.tokenizer().encode(v.get<std::string>(), add_special);
+    } else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& t) { return t.is_number_integer(); })) {
+      const int64_t vocab = state.engine().backend().vocab_size();
+      for (const auto& t : v) {
+        const int64_t id = t.get<int64_t>();
+        if (id < 0 || id >= vocab) throw bad_request(fmt::format("Token id {} is out of vocabulary", id), "prompt");
+        ids.push_back(static_cast<TokenId>(id));
+      }
+    } else {
+      throw bad_request("prompt: expected a string, a list of token ids, or a list of those", "prompt");
+    }
+    if (ids.empty()) throw bad_request("Either prompt or prompt_embeds must be provided and non-empty.", "prompt");
+    return ids;
+  };
+  std::vector<std::vector<TokenId>> prompts;
+  if (it->is_array() && !it->empty() && (it->front().is_string() || it->front().is_array())) {
+    for (const auto& v : *it) prompts.push_back(one_prompt(v));
+  } else {
+    prompts.push_back(one_prompt(*it));
   }
-  if (prompt_value.is_string()) {
-    prompt = state.tokenizer().encode(prompt_value.get<std::string>(), body.value("add_special_tokens", true));
-  } else if (prompt_value.is_array() && !prompt_value.empty() && prompt_value[0].is_number_integer()) {
-    prompt = prompt_value.get<std::vector<TokenId>>();
-  } else if (prompt_value.is_array() && prompt_value.size() > 1) {
-    throw bad_request("a list of several prompts is not supported yet; send one request per prompt", "prompt");
-  }
-  if (prompt.empty()) throw bad_request("Either prompt or prompt_embeds must be provided and non-empty.", "prompt");
   const bool echo = body.value("echo", false);
-  const std::string echo_text = echo ? state.tokenizer().decode(prompt) : "";
-  Prepared p = prepare(body, ApiRoute::kCompletions, state, std::move(prompt));
+  std::vector<std::string> echo_text;
+  for (const auto& ids : prompts) echo_text.push_back(echo ? state.tokenizer().decode(ids) : "");
+  Prepared p = prepare(body, ApiRoute::kCompletions, state, std::move(prompts));
   const std::string id = random_id("cmpl-");
   const int64_t created = std::time(nullptr);
-  auto stream = submit(state, p.request);
+  auto streams = submit(state, p, id);
 
   if (p.stream) {
     auto base = [id, created, &state](json choices) {
       return json{{"id", id}, {"object", "text_completion"}, {"created", created},
                   {"model", state.served_model_name}, {"choices", std::move(choices)}};
     };
-    auto first = echo ? std::function<json(int)>([base, echo_text](int index) {
-      return base(json::array({{{"index", index}, {"text", echo_text}, {"logprobs", nullptr}, {"finish_reason", nullptr}}}));
+    const int n = p.n;
+    auto first = echo ? std::function<json(int)>([base, echo_text, n](int index) {
+      return base(json::array({{{"index", index}, {"text", echo_text[static_cast<size_t>(index / n)]},
+                                {"logprobs", nullptr}, {"finish_reason", nullptr}}}));
     }) : std::function<json(int)>();
     stream_response(
-        res, state, stream, p,
-        [base, &state](const RequestOutput& o) {
-          json c = {{"index", o.index}, {"text", o.text},
-                    {"logprobs", o.logprobs.empty() ? json(nullptr) : logprobs_completion(o.logprobs, state.tokenizer())},
+        res, state, streams, p,
+        [base, &state, echo_text, n, offsets = std::make_shared<std::map<int, int>>()](const RequestOutput& o,
+                                                                                       int index) {
+          // text_offset continues across a choice's chunks, after its echoed prompt.
+          auto [at, fresh] = offsets->try_emplace(index, count_chars(echo_text[static_cast<size_t>(index / n)]));
+          json c = {{"index", index}, {"text", o.text},
+                    {"logprobs", o.logprobs.empty() ? json(nullptr)
+                                                    : logprobs_completion(o.logprobs, state.tokenizer(), &at->second)},
                     {"finish_reason", o.finished ? json(finish_reason_name(o.finish_reason)) : json(nullptr)}};
           if (o.finished) c["stop_reason"] = stop_reason_json(o);
           return base(json::array({c}));
@@ -259,20 +348,24 @@ void handle_completions(const httplib::Request& req, httplib::Response& res, Ser
         });
     return;
   }
-  std::vector<Choice> choices = collect(*stream, p.n, state);
+  std::vector<Choice> choices = collect(streams, p.n, state);
   json out_choices = json::array();
   int completion_tokens = 0;
   for (size_t i = 0; i < choices.size(); ++i) {
     const Choice& c = choices[i];
     completion_tokens += c.num_tokens;
-    out_choices.push_back({{"index", i}, {"text", echo_text + c.text},
-                           {"logprobs", p.request.params.logprobs ? logprobs_completion(c.logprobs, state.tokenizer()) : json(nullptr)},
+    const std::string& echoed = echo_text[i / static_cast<size_t>(p.n)];
+    int offset = count_chars(echoed);
+    out_choices.push_back({{"index", i}, {"text", echoed + c.text},
+                           {"logprobs", p.requests.front().params.logprobs
+                                            ? logprobs_completion(c.logprobs, state.tokenizer(), &offset)
+                                            : json(nullptr)},
                            {"finish_reason", finish_reason_name(c.last.finish_reason)},
                            {"stop_reason", stop_reason_json(c.last)}});
   }
   json out = {{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", state.served_model_name},
               {"choices", out_choices},
-              {"usage", usage_json(static_cast<int>(p.request.prompt_token_ids.size()), completion_tokens)}};
+              {"usage", usage_json(p.prompt_tokens_total, completion_tokens)}};
   res.set_content(out.dump(), "application/json");
 }
 
@@ -302,10 +395,10 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
     throw bad_request(e.what(), "messages");
   }
   Prepared p = prepare(body, ApiRoute::kChat, state,
-                       state.tokenizer().encode(prompt_text, body.value("add_special_tokens", false)));
+                       {state.tokenizer().encode(prompt_text, body.value("add_special_tokens", false))});
   const std::string id = random_id("chatcmpl-");
   const int64_t created = std::time(nullptr);
-  auto stream = submit(state, p.request);
+  auto streams = submit(state, p, id);
 
   auto base = [id, created, &state](json choices) {
     return json{{"id", id}, {"object", "chat.completion.chunk"}, {"created", created},
@@ -313,11 +406,11 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
   };
   if (p.stream) {
     stream_response(
-        res, state, stream, p,
-        [base, &state](const RequestOutput& o) {
+        res, state, streams, p,
+        [base, &state](const RequestOutput& o, int index) {
           json delta = json::object();
           if (!o.text.empty()) delta["content"] = o.text;
-          json c = {{"index", o.index}, {"delta", delta},
+          json c = {{"index", index}, {"delta", delta},
                     {"logprobs", nullptr},
                     {"finish_reason", o.finished ? json(finish_reason_name(o.finish_reason)) : json(nullptr)}};
           if (!o.logprobs.empty()) c["logprobs"] = chat_logprobs(o.logprobs, state.tokenizer());
@@ -335,13 +428,13 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
         });
     return;
   }
-  std::vector<Choice> choices = collect(*stream, p.n, state);
+  std::vector<Choice> choices = collect(streams, p.n, state);
   json out_choices = json::array();
   int completion_tokens = 0;
   for (size_t i = 0; i < choices.size(); ++i) {
     const Choice& c = choices[i];
     completion_tokens += c.num_tokens;
-    const json logprobs = p.request.params.logprobs ? chat_logprobs(c.logprobs, state.tokenizer()) : json(nullptr);
+    const json logprobs = p.requests.front().params.logprobs ? chat_logprobs(c.logprobs, state.tokenizer()) : json(nullptr);
     out_choices.push_back({{"index", i},
                            {"message", {{"role", "assistant"}, {"content", c.text}, {"tool_calls", json::array()}}},
                            {"logprobs", logprobs},
@@ -350,7 +443,7 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
   }
   json out = {{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", state.served_model_name},
               {"choices", out_choices},
-              {"usage", usage_json(static_cast<int>(p.request.prompt_token_ids.size()), completion_tokens)}};
+              {"usage", usage_json(p.prompt_tokens_total, completion_tokens)}};
   res.set_content(out.dump(), "application/json");
 }
 

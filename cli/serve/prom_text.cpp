@@ -138,7 +138,8 @@ std::string serialize_prometheus_text(const std::vector<prometheus::MetricFamily
           break;
       }
     }
-    const bool has_created = family.type == MetricType::Counter || family.type == MetricType::Histogram;
+    const bool has_created = family.type == MetricType::Counter || family.type == MetricType::Histogram ||
+                             family.type == MetricType::Summary;
     if (has_created && f < created_unix_s.size() && !family.metric.empty()) {
       std::string base = name;
       if (family.type == MetricType::Counter && base.size() > 6 && base.ends_with("_total")) {

@@ -80,6 +80,10 @@ SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route,
   if (max_tokens && *max_tokens < 1) {
     throw bad_request(fmt::format("max_tokens must be at least 1, got {}.", *max_tokens), "max_tokens");
   }
+  // Unset: generation_config.json's max_new_tokens (capped to the context), else vLLM's
+  // route default (the rest of the context for chat, 16 for completions).
+  const auto& g = state.loaded.generation;
+  if (!max_tokens && g && g->max_new_tokens) max_tokens = static_cast<int>(std::min<int64_t>(*g->max_new_tokens, room));
   p.max_tokens = max_tokens.value_or(route == ApiRoute::kChat ? room : 16);
   if (p.max_tokens > room) {
     throw bad_request(fmt::format("'max_tokens' or 'max_completion_tokens' is too large: {}. This model's maximum "
@@ -139,6 +143,20 @@ SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route,
                       "logprobs");
   }
   return p;
+}
+
+std::string describe_sampling_params(const SamplingParams& p) {
+  std::string stop = "[";
+  for (const auto& s : p.stop) stop += (stop.size() > 1 ? ", " : "") + nlohmann::json(s).dump();
+  stop += "]";
+  return fmt::format(
+      "SamplingParams(n={}, presence_penalty={}, frequency_penalty={}, repetition_penalty={}, temperature={}, "
+      "top_p={}, top_k={}, min_p={}, seed={}, stop={}, stop_token_ids={}, ignore_eos={}, max_tokens={}, "
+      "min_tokens={}, logprobs={}, skip_special_tokens={}, include_stop_str_in_output={}, logit_bias={} entries)",
+      p.n, p.presence_penalty, p.frequency_penalty, p.repetition_penalty, p.temperature, p.top_p, p.top_k, p.min_p,
+      p.seed ? std::to_string(*p.seed) : "None", stop, nlohmann::json(p.stop_token_ids).dump(),
+      p.ignore_eos ? "True" : "False", p.max_tokens, p.min_tokens, p.logprobs ? std::to_string(*p.logprobs) : "None",
+      p.skip_special_tokens ? "True" : "False", p.include_stop_str_in_output ? "True" : "False", p.logit_bias.size());
 }
 
 }  // namespace vllmctl

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace vllmctl {
 
 enum class ApiRoute { kCompletions, kChat };
@@ -15,5 +17,8 @@ enum class ApiRoute { kCompletions, kChat };
 // chat default for max_tokens (the rest of the context).
 SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route, const ServerState& state,
                                      int num_prompt_tokens);
+
+// The parameters as one log line (--enable-log-requests), vLLM's SamplingParams(...) style.
+std::string describe_sampling_params(const SamplingParams& p);
 
 }  // namespace vllmctl

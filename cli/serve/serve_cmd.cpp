@@ -5,9 +5,13 @@
 #include "cli/common/build_info.h"
 #include "cli/common/builtin_model.h"
 #include "cli/serve/api_error.h"
+#include "cli/serve/cors.h"
+#include "cli/serve/http_metrics.h"
 #include "cli/serve/openai_routes.h"
+#include "cli/serve/process_metrics.h"
 #include "cli/serve/prom_text.h"
 #include "cli/serve/vllm_metrics.h"
+#include "engine/model/generation_config.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -41,10 +45,17 @@ struct ServeArgs {
   bool enable_prefix_caching = true;
   uint64_t seed = 0;
   std::string chat_template;
+  std::string generation_config = "auto";
   bool disable_log_stats = false;
   bool enable_log_requests = false;
   double gpu_memory_utilization = 0.9;
   bool enforce_eager = false;
+  std::string allowed_origins = "[\"*\"]";
+  std::string allowed_methods = "[\"*\"]";
+  std::string allowed_headers = "[\"*\"]";
+  bool allow_credentials = false;
+  int metrics_port = 0;  // 0: /metrics only on --port
+  bool legacy_metrics = false;
 };
 
 void log_line(const std::string& msg) {
@@ -103,6 +114,18 @@ int run_serve(ServeArgs a) {
   if (a.dtype != "auto" && a.dtype != "bfloat16" && a.dtype != "float32" && a.dtype != "float16" && a.dtype != "half") {
     throw std::runtime_error(fmt::format("--dtype '{}' is not one of auto, bfloat16, float16, float32", a.dtype));
   }
+  if (a.metrics_port < 0 || a.metrics_port > 65535 || (a.metrics_port != 0 && a.metrics_port == a.port)) {
+    throw std::runtime_error(fmt::format("--metrics-port {} must be a TCP port other than --port {}", a.metrics_port, a.port));
+  }
+  CorsPolicy cors;
+  try {
+    cors.allowed_origins = parse_cors_list("--allowed-origins", a.allowed_origins);
+    cors.allowed_methods = parse_cors_list("--allowed-methods", a.allowed_methods);
+    cors.allowed_headers = parse_cors_list("--allowed-headers", a.allowed_headers);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
+  }
+  cors.allow_credentials = a.allow_credentials;
   ServerState state;
   const auto model_dir = resolve_model_argument(a.model, a.revision, a.download_dir);
   state.model_root = a.model.empty() ? "demo" : a.model;
@@ -124,6 +147,19 @@ int run_serve(ServeArgs a) {
   if (!a.disable_log_stats) lo.log_stats = log_line;
   log_line(fmt::format("vllmctl {} loading {}", build_info().version, model_dir.string()));
   state.loaded = load_engine(lo);
+  // --generation-config: "auto" keeps the model's generation_config.json defaults, "vllm"
+  // drops them (vLLM's own defaults), a folder loads that folder's file instead.
+  if (a.generation_config == "vllm") {
+    state.loaded.generation.reset();
+  } else if (a.generation_config != "auto") {
+    const auto file = std::filesystem::path(a.generation_config) / "generation_config.json";
+    state.loaded.generation = load_generation_config(file);
+    if (!state.loaded.generation) {
+      throw std::runtime_error(fmt::format("--generation-config {}: no generation_config.json there (use auto, vllm, "
+                                           "or a folder that has one)", a.generation_config));
+    }
+  }
+  if (a.enable_log_requests) state.log_request = log_line;
   log_line(fmt::format("device {}: {}; {}; max_model_len {}; KV cache {} blocks of {} tokens", state.loaded.device,
                        state.loaded.device_reason, state.engine().backend().describe(), state.max_model_len(),
                        state.engine().num_kv_blocks(), a.block_size));
@@ -140,8 +176,8 @@ int run_serve(ServeArgs a) {
     }
   }
 
-  // /metrics: prometheus-cpp collectables (the engine's vllm: families, then the registry
-  // for the server's own metrics), printed the way vLLM's prometheus_client prints them.
+  // /metrics: prometheus-cpp collectables (the engine's vllm: families, the HTTP and
+  // process metrics), printed the way vLLM's prometheus_client prints them.
   auto registry = std::make_shared<prometheus::Registry>();
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   if (!a.disable_log_stats) {  // as in vLLM: no vllm: samples at all with the flag
@@ -150,12 +186,24 @@ int run_serve(ServeArgs a) {
                           {"cache_dtype", "auto"},
                           {"enable_prefix_caching", a.enable_prefix_caching ? "True" : "False"},
                           {"gpu_memory_utilization", float_to_go_string(a.gpu_memory_utilization)},
-                          {"num_gpu_blocks", std::to_string(state.engine().num_kv_blocks())}}};
+                          {"num_gpu_blocks", std::to_string(state.engine().num_kv_blocks())}},
+                         a.legacy_metrics};
     Engine* engine = &state.engine();
     collectables.push_back(std::make_shared<VllmMetricsCollector>([engine] { return engine->stats(); }, info));
   }
   collectables.push_back(registry);
+  collectables.push_back(std::make_shared<ProcessCollector>());
+  HttpMetrics http_metrics(*registry, {"/v1/models", "/v1/completions", "/v1/chat/completions", "/tokenize",
+                                       "/detokenize"});
   const double started = static_cast<double>(std::time(nullptr));
+  auto metrics_handler = [collectables, started](const httplib::Request&, httplib::Response& res) {
+    std::vector<prometheus::MetricFamily> families;
+    for (const auto& c : collectables) {
+      for (auto& f : c->Collect()) families.push_back(std::move(f));
+    }
+    res.set_content(serialize_prometheus_text(families, std::vector<double>(families.size(), started)),
+                    kPrometheusContentType);
+  };
 
   httplib::Server svr;
   // One worker per concurrent stream plus headroom for scrapes and keep-alive clients
@@ -166,6 +214,26 @@ int run_serve(ServeArgs a) {
   svr.set_keep_alive_max_count(1000);
   svr.set_read_timeout(600, 0);
   svr.set_write_timeout(600, 0);
+
+  // Middleware: the request's start time (a worker serves one request at a time), CORS,
+  // and the http_* metrics once the response is written.
+  static thread_local std::chrono::steady_clock::time_point request_started;
+  svr.set_pre_routing_handler([&cors](const httplib::Request& req, httplib::Response& res) {
+    request_started = std::chrono::steady_clock::now();
+    return answer_preflight(cors, req, res) ? httplib::Server::HandlerResponse::Handled
+                                            : httplib::Server::HandlerResponse::Unhandled;
+  });
+  svr.set_post_routing_handler([&cors](const httplib::Request& req, httplib::Response& res) {
+    add_cors_headers(cors, req, res);
+  });
+  svr.set_logger([&http_metrics](const httplib::Request& req, const httplib::Response& res) {
+    auto length = [](const std::string& v, size_t fallback) {
+      return v.empty() ? static_cast<double>(fallback) : std::strtod(v.c_str(), nullptr);
+    };
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - request_started).count();
+    http_metrics.observe(req.path, req.method, res.status, length(req.get_header_value("Content-Length"), 0),
+                         length(res.get_header_value("Content-Length"), 0), seconds);
+  });
 
   svr.Get("/health", [&state](const httplib::Request&, httplib::Response& res) {
     res.status = state.engine().alive() ? 200 : 503;
@@ -179,46 +247,58 @@ int run_serve(ServeArgs a) {
   svr.Get("/version", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(nlohmann::json{{"version", build_info().version}}.dump(), "application/json");
   });
-  svr.Get("/metrics", [collectables, started](const httplib::Request&, httplib::Response& res) {
-    std::vector<prometheus::MetricFamily> families;
-    for (const auto& c : collectables) {
-      for (auto& f : c->Collect()) families.push_back(std::move(f));
-    }
-    res.set_content(serialize_prometheus_text(families, std::vector<double>(families.size(), started)),
-                    kPrometheusContentType);
-  });
+  svr.Get("/metrics", metrics_handler);
   svr.Get("/v1/models", guarded(handle_models, state));
   svr.Post("/v1/completions", guarded(handle_completions, state));
   svr.Post("/v1/chat/completions", guarded(handle_chat_completions, state));
   svr.Post("/tokenize", guarded(handle_tokenize, state));
   svr.Post("/detokenize", guarded(handle_detokenize, state));
 
+  // --metrics-port: /metrics (only) on a second listener, e.g. for a scrape network.
+  std::unique_ptr<httplib::Server> metrics_svr;
+  if (a.metrics_port != 0) {
+    metrics_svr = std::make_unique<httplib::Server>();
+    metrics_svr->Get("/metrics", metrics_handler);
+  }
+
   if (::pipe(g_signal_pipe) != 0) throw std::runtime_error("cannot create the signal pipe");
   struct sigaction sa{};
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  std::thread watcher([&svr] {
+  std::thread watcher([&svr, &metrics_svr] {
     char c;
     if (::read(g_signal_pipe[0], &c, 1) == 1) {
-      log_line("shutting down");
+      if (c == 1) log_line("shutting down");
       svr.stop();
+      if (metrics_svr) metrics_svr->stop();
     }
   });
-
-  if (!svr.bind_to_port(a.host, a.port)) {
+  auto stop_watcher = [&watcher] {
     const char c = 0;
     [[maybe_unused]] auto n = ::write(g_signal_pipe[1], &c, 1);
     watcher.join();
+  };
+
+  if (!svr.bind_to_port(a.host, a.port)) {
+    stop_watcher();
     throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use? try --port)", a.host, a.port));
+  }
+  std::thread metrics_thread;
+  if (metrics_svr) {
+    if (!metrics_svr->bind_to_port(a.host, a.metrics_port)) {
+      stop_watcher();
+      throw std::runtime_error(fmt::format("cannot listen on {}:{} for --metrics-port (in use?)", a.host, a.metrics_port));
+    }
+    metrics_thread = std::thread([&metrics_svr] { metrics_svr->listen_after_bind(); });
+    log_line(fmt::format("metrics on http://{}:{}/metrics", a.host, a.metrics_port));
   }
   log_line(fmt::format("serving {} on http://{}:{} (OpenAI API under /v1, /health, /metrics)",
                        state.served_model_name, a.host, a.port));
   svr.listen_after_bind();
   state.engine().stop();  // in-flight requests finish with "abort"
-  const char c = 0;
-  [[maybe_unused]] auto n = ::write(g_signal_pipe[1], &c, 1);
-  watcher.join();
+  stop_watcher();
+  if (metrics_thread.joinable()) metrics_thread.join();
   return 0;
 }
 
@@ -252,8 +332,18 @@ void add_serve_command(CLI::App& parent, CliContext& ctx) {
                 "Reuse the KV of shared prompt prefixes (default on)");
   cmd->add_option("--seed", a->seed, "Seed for requests without their own")->capture_default_str();
   cmd->add_option("--chat-template", a->chat_template, "Chat template file (or the template text)");
+  cmd->add_option("--generation-config", a->generation_config,
+                  "Sampling defaults: auto (the model's generation_config.json), vllm (none), or a folder")
+      ->capture_default_str();
   cmd->add_flag("--disable-log-stats", a->disable_log_stats, "No stats log line and no vllm: metrics (as vLLM)");
-  cmd->add_flag("--enable-log-requests", a->enable_log_requests, "Log every request");
+  cmd->add_flag("--enable-log-requests", a->enable_log_requests, "Log every request's prompt and parameters");
+  cmd->add_option("--allowed-origins", a->allowed_origins, "CORS origins, a JSON list")->capture_default_str();
+  cmd->add_option("--allowed-methods", a->allowed_methods, "CORS methods, a JSON list")->capture_default_str();
+  cmd->add_option("--allowed-headers", a->allowed_headers, "CORS headers, a JSON list")->capture_default_str();
+  cmd->add_flag("--allow-credentials", a->allow_credentials, "CORS: allow credentials");
+  cmd->add_option("--metrics-port", a->metrics_port, "Also serve /metrics on this port (0: off)");
+  cmd->add_flag("--legacy-metrics", a->legacy_metrics,
+                "Also expose pre-V1 names (gpu_cache_usage_perc, time_per_output_token_seconds, ...)");
   cmd->add_flag("--enforce-eager", a->enforce_eager, "No CUDA graphs (CUDA backend)");
   ctx.on_run(cmd, [a] { return run_serve(*a); });
 }

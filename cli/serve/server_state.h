@@ -6,6 +6,7 @@
 #include "engine/runtime/engine_loader.h"
 #include "engine/text/chat/chat_template.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ struct ServerState {
   std::string model_root;                             // path or repo id, for /v1/models
   std::vector<std::string> api_keys;                  // empty: no auth
   int max_logprobs = 20;
+  // --enable-log-requests: called with one line per request received; null: off.
+  std::function<void(const std::string&)> log_request;
   int64_t created_unix_s = 0;
 
   Engine& engine() const { return *loaded.engine; }

@@ -108,6 +108,17 @@ std::vector<MetricFamily> vllm_metric_families(const EngineStats& s, const VllmM
   b.histogram("request_decode_time_seconds", "Seconds from the first token to the last.", s.request_decode_time_seconds);
   b.histogram("request_prefill_kv_computed_tokens", "Prompt tokens computed in prefill (cache hits excluded).",
               s.request_prefill_kv_computed_tokens);
+  if (info.legacy) {
+    // The pre-V1 names older dashboards query (reference section 7), from the same data.
+    b.gauge("gpu_cache_usage_perc", "Legacy name of kv_cache_usage_perc.", s.kv_cache_usage_perc);
+    b.gauge("cpu_cache_usage_perc", "Legacy: CPU swap space usage (no swap in this engine: 0).", 0.0);
+    b.histogram("time_per_output_token_seconds", "Legacy name of inter_token_latency_seconds.",
+                s.inter_token_latency_seconds);
+    b.gauge("avg_prompt_throughput_toks_per_s", "Legacy: prompt tokens per second over the last stats interval.",
+            s.avg_prompt_throughput_toks_per_s);
+    b.gauge("avg_generation_throughput_toks_per_s",
+            "Legacy: generated tokens per second over the last stats interval.", s.avg_generation_throughput_toks_per_s);
+  }
   std::vector<ClientMetric::Label> cache_labels;
   for (const auto& [k, v] : info.cache_config) cache_labels.push_back({k, v});
   std::vector<MetricFamily> families = b.take();

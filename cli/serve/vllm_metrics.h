@@ -20,6 +20,9 @@ struct VllmMetricsInfo {
   std::string engine = "0";
   // vllm:cache_config_info's labels (besides engine), e.g. {"block_size", "16"}.
   std::vector<std::pair<std::string, std::string>> cache_config;
+  // --legacy-metrics: also the pre-V1 names (gpu_cache_usage_perc, cpu_cache_usage_perc,
+  // time_per_output_token_seconds, avg_{prompt,generation}_throughput_toks_per_s).
+  bool legacy = false;
 };
 
 std::vector<prometheus::MetricFamily> vllm_metric_families(const EngineStats& stats, const VllmMetricsInfo& info);

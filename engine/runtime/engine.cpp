@@ -363,26 +363,28 @@ void Engine::record_finished(const Sequence& seq, FinishReason reason, const std
 }
 
 void Engine::maybe_log_stats(Clock::time_point now) {
-  if (!options_.log_stats) return;
   const double elapsed = seconds(now - last_log_);
   if (elapsed < options_.log_stats_interval_s) return;
   EngineStats s = stats();
-  const bool idle = s.num_requests_running == 0 && s.num_requests_waiting == 0 &&
-                    s.prompt_tokens_total == logged_prompt_tokens_ &&
-                    s.generation_tokens_total == logged_generation_tokens_;
-  if (idle) {  // nothing happened since the last line: say nothing, as vLLM does
-    last_log_ = now;
-    return;
-  }
   const double prompt_tps = static_cast<double>(s.prompt_tokens_total - logged_prompt_tokens_) / elapsed;
   const double gen_tps = static_cast<double>(s.generation_tokens_total - logged_generation_tokens_) / elapsed;
-  const uint64_t queries = s.prefix_cache_queries_total - logged_prefix_queries_;
-  const uint64_t hits = s.prefix_cache_hits_total - logged_prefix_hits_;
-  options_.log_stats(fmt::format(
-      "Avg prompt throughput: {:.1f} tokens/s, Avg generation throughput: {:.1f} tokens/s, "
-      "Running: {} reqs, Waiting: {} reqs, KV cache usage: {:.1f}%, Prefix cache hit rate: {:.1f}%",
-      prompt_tps, gen_tps, s.num_requests_running, s.num_requests_waiting, 100.0 * s.kv_cache_usage_perc,
-      queries ? 100.0 * static_cast<double>(hits) / static_cast<double>(queries) : 0.0));
+  {
+    // The interval averages behind the log line are also V0's avg_*_throughput gauges.
+    std::lock_guard lock(stats_mutex_);
+    stats_.avg_prompt_throughput_toks_per_s = prompt_tps;
+    stats_.avg_generation_throughput_toks_per_s = gen_tps;
+  }
+  const bool idle = s.num_requests_running == 0 && s.num_requests_waiting == 0 && prompt_tps == 0.0 && gen_tps == 0.0;
+  // Nothing happened since the last line: say nothing, as vLLM does.
+  if (options_.log_stats && !idle) {
+    const uint64_t queries = s.prefix_cache_queries_total - logged_prefix_queries_;
+    const uint64_t hits = s.prefix_cache_hits_total - logged_prefix_hits_;
+    options_.log_stats(fmt::format(
+        "Avg prompt throughput: {:.1f} tokens/s, Avg generation throughput: {:.1f} tokens/s, "
+        "Running: {} reqs, Waiting: {} reqs, KV cache usage: {:.1f}%, Prefix cache hit rate: {:.1f}%",
+        prompt_tps, gen_tps, s.num_requests_running, s.num_requests_waiting, 100.0 * s.kv_cache_usage_perc,
+        queries ? 100.0 * static_cast<double>(hits) / static_cast<double>(queries) : 0.0));
+  }
   last_log_ = now;
   logged_prompt_tokens_ = s.prompt_tokens_total;
   logged_generation_tokens_ = s.generation_tokens_total;

@@ -39,6 +39,11 @@ struct EngineStats {
   // Per token / step.
   Histogram time_to_first_token_seconds, inter_token_latency_seconds, iteration_tokens_total;
 
+  // Prompt and generation tokens per second over the last stats interval (the log
+  // line's figures; also the legacy avg_*_throughput_toks_per_s gauges).
+  double avg_prompt_throughput_toks_per_s = 0.0;
+  double avg_generation_throughput_toks_per_s = 0.0;
+
   // Not metrics: for the periodic log line and benchmarks.
   uint64_t num_steps = 0;
 };

@@ -188,3 +188,27 @@ TEST_CASE("values come from the stats snapshot; the text is prometheus_client's 
   CHECK(other == 0);
   CHECK(rc != 0);  // the colon lint itself: promtool exits non-zero on lint findings
 }
+
+TEST_CASE("--legacy-metrics adds the pre-V1 names, from the same data, after the default set") {
+  EngineStats stats(4096);
+  stats.kv_cache_usage_perc = 0.25;
+  stats.inter_token_latency_seconds.observe(0.03);
+  stats.avg_generation_throughput_toks_per_s = 42.5;
+  VllmMetricsInfo info = test_info();
+  CHECK(vllm_metric_families(stats, info).size() == kReferenceFamilies.size());  // off by default
+  info.legacy = true;
+  const auto families = vllm_metric_families(stats, info);
+  std::map<std::string, const prometheus::MetricFamily*> by_name;
+  for (const auto& f : families) by_name[f.name] = &f;
+  REQUIRE(families.size() == kReferenceFamilies.size() + 5);
+  REQUIRE(by_name.count("vllm:gpu_cache_usage_perc"));
+  CHECK(by_name["vllm:gpu_cache_usage_perc"]->metric.front().gauge.value == 0.25);
+  CHECK(by_name["vllm:cpu_cache_usage_perc"]->metric.front().gauge.value == 0.0);
+  CHECK(by_name["vllm:avg_generation_throughput_toks_per_s"]->metric.front().gauge.value == 42.5);
+  REQUIRE(by_name.count("vllm:avg_prompt_throughput_toks_per_s"));
+  const auto* tpot = by_name["vllm:time_per_output_token_seconds"];
+  REQUIRE(tpot);
+  CHECK(tpot->type == MetricType::Histogram);
+  CHECK(bucket_list(*tpot) == kReferenceBuckets.at("vllm:inter_token_latency_seconds"));
+  CHECK(tpot->metric.front().histogram.sample_count == 1);
+}
