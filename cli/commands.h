@@ -19,5 +19,6 @@ void add_model_inspect_command(CLI::App& model, CliContext& ctx);
 
 // `vllmctl bench ...`: one file each under cli/bench/.
 void add_bench_throughput_command(CLI::App& bench, CliContext& ctx);
+void add_bench_serve_command(CLI::App& bench, CliContext& ctx);
 
 }  // namespace vllmctl

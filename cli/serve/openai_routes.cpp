@@ -2,6 +2,7 @@
 #include "cli/serve/openai_routes.h"
 
 #include "cli/serve/api_error.h"
+#include "cli/serve/connection.h"
 #include "cli/serve/sampling_request.h"
 
 #include <fmt/format.h>
@@ -186,12 +187,24 @@ struct Choice {
 };
 
 // Choices of several prompts: prompt k's sample i is choice k * n + i (vLLM's order).
-std::vector<Choice> collect(const std::vector<std::shared_ptr<OutputStream>>& streams, int n, ServerState& state) {
+// A client that disconnects aborts every request at once (checked between outputs).
+std::vector<Choice> collect(const std::vector<std::shared_ptr<OutputStream>>& streams, int n, ServerState& state,
+                            const httplib::Request& req) {
   std::vector<Choice> choices(streams.size() * static_cast<size_t>(n));
+  const int client_fd = find_connection_fd(req);
   for (size_t k = 0; k < streams.size(); ++k) {
     OutputStream& stream = *streams[k];
+    auto next_check = std::chrono::steady_clock::now();
     while (!stream.done()) {
-      auto o = stream.next(1s);
+      auto o = stream.next(200ms);
+      // Outputs may arrive every step: look at the socket every 200 ms regardless.
+      if (const auto now = std::chrono::steady_clock::now(); now >= next_check) {
+        next_check = now + 200ms;
+        if (peer_closed(client_fd)) {
+          for (const auto& s : streams) state.engine().abort(s->request_id());
+          throw ApiError(499, "ClientClosedRequest", "the client closed the connection");
+        }
+      }
       if (!o) {
         if (!state.engine().alive()) throw ApiError(500, "InternalServerError", "the engine stopped");
         continue;
@@ -348,7 +361,7 @@ void handle_completions(const httplib::Request& req, httplib::Response& res, Ser
         });
     return;
   }
-  std::vector<Choice> choices = collect(streams, p.n, state);
+  std::vector<Choice> choices = collect(streams, p.n, state, req);
   json out_choices = json::array();
   int completion_tokens = 0;
   for (size_t i = 0; i < choices.size(); ++i) {
@@ -428,7 +441,7 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
         });
     return;
   }
-  std::vector<Choice> choices = collect(streams, p.n, state);
+  std::vector<Choice> choices = collect(streams, p.n, state, req);
   json out_choices = json::array();
   int completion_tokens = 0;
   for (size_t i = 0; i < choices.size(); ++i) {

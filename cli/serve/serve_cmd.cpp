@@ -5,6 +5,7 @@
 #include "cli/common/build_info.h"
 #include "cli/common/builtin_model.h"
 #include "cli/serve/api_error.h"
+#include "cli/serve/connection.h"
 #include "cli/serve/cors.h"
 #include "cli/serve/http_metrics.h"
 #include "cli/serve/openai_routes.h"
@@ -212,6 +213,8 @@ int run_serve(ServeArgs a) {
   svr.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   svr.set_tcp_nodelay(true);
   svr.set_keep_alive_max_count(1000);
+  auto listen_fd = std::make_shared<int>(-1);
+  svr.set_socket_options(listen_socket_options(listen_fd));
   svr.set_read_timeout(600, 0);
   svr.set_write_timeout(600, 0);
 
@@ -258,6 +261,7 @@ int run_serve(ServeArgs a) {
   std::unique_ptr<httplib::Server> metrics_svr;
   if (a.metrics_port != 0) {
     metrics_svr = std::make_unique<httplib::Server>();
+    metrics_svr->set_socket_options(listen_socket_options(std::make_shared<int>(-1)));
     metrics_svr->Get("/metrics", metrics_handler);
   }
 
@@ -284,6 +288,7 @@ int run_serve(ServeArgs a) {
     stop_watcher();
     throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use? try --port)", a.host, a.port));
   }
+  widen_backlog(*listen_fd);
   std::thread metrics_thread;
   if (metrics_svr) {
     if (!metrics_svr->bind_to_port(a.host, a.metrics_port)) {

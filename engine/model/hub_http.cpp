@@ -169,9 +169,12 @@ HttpResponse HttpSession::perform(const HttpRequest& request, HttpBodyHandler* h
   }
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   } else if (request.method != "GET") {
     curl_slist_free_all(headers);
-    throw std::invalid_argument("HttpSession: only GET and HEAD are supported");
+    throw std::invalid_argument("HttpSession: only GET, HEAD and POST are supported");
   }
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);

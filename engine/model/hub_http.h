@@ -1,4 +1,4 @@
-// A small libcurl session for the hub client: one request at a time, redirects never
+// A small libcurl session for the hub client and `bench serve`: one request at a time, redirects never
 // followed automatically (the caller decides where to go and which headers to send),
 // bodies either collected in memory or streamed to a handler.
 #pragma once
@@ -14,8 +14,9 @@
 namespace vllmctl {
 
 struct HttpRequest {
-  std::string method = "GET";        // "GET" or "HEAD"
+  std::string method = "GET";        // "GET", "HEAD" or "POST"
   std::string url;
+  std::string body;                  // POST only: sent as given (set Content-Type in headers)
   std::vector<std::string> headers;  // "Name: value" lines, sent as given
   int64_t connect_timeout_ms = 10'000;
   int64_t total_timeout_ms = 0;      // 0: no limit on the whole transfer

@@ -13,7 +13,7 @@ trap cleanup EXIT
 port=$(free_port)
 "$VLLMCTL" serve --host 127.0.0.1 --port "$port" --api-key sekret --max-model-len 256 > "$work/serve.log" 2>&1 &
 pids+=($!); server=$!
-wait_healthy "$port" "$work"/*.log
+wait_healthy "$port" "$work/serve.log"
 base="http://127.0.0.1:$port"
 auth=(-H "Authorization: Bearer sekret" -H "Content-Type: application/json")
 
@@ -127,7 +127,7 @@ rc=0; wait "$server" || rc=$?
 port=$(free_port)
 "$VLLMCTL" serve --host 127.0.0.1 --port "$port" --disable-log-stats > "$work/quiet.log" 2>&1 &
 pids+=($!); quiet=$!
-wait_healthy "$port" "$work"/*.log
+wait_healthy "$port" "$work/serve.log"
 curl -sf "http://127.0.0.1:$port/v1/completions" -H 'Content-Type: application/json' -d '{"prompt":"hi","max_tokens":2}' >/dev/null
 quiet_metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
 if grep -q '^vllm:' <<<"$quiet_metrics"; then echo "vllm: samples despite --disable-log-stats" >&2; exit 1; fi

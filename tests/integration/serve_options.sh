@@ -101,6 +101,9 @@ PY
 grep -q 'Received request cmpl-[0-9a-f]*: prompt: "Hello", params: SamplingParams(n=1,.*max_tokens=3' "$work/serve.log" \
   || { echo "no request log line" >&2; cat "$work/serve.log" >&2; exit 1; }
 grep -q 'Received request cmpl-[0-9a-f]*-1: prompt: "Goodbye there"' "$work/serve.log"
+# A second server on the same port is refused (httplib's default SO_REUSEPORT would
+# have let it share the port silently).
+expect_fail "cannot listen on 127.0.0.1:$port" "$VLLMCTL" serve --host 127.0.0.1 --port "$port"
 kill -TERM "$server"; wait "$server"
 
 # 2. An origin list, --generation-config vllm, --disable-log-stats: CORS refuses other
