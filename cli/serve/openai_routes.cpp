@@ -3,6 +3,7 @@
 
 #include "cli/serve/api_error.h"
 #include "cli/serve/connection.h"
+#include "cli/serve/request_parsing.h"
 #include "cli/serve/sampling_request.h"
 
 #include <fmt/format.h>
@@ -19,14 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-json parse_body(const httplib::Request& req) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    throw bad_request("The request body is not a valid JSON object.");
-  }
-  return body;
-}
 
 void check_model(const json& body, const ServerState& state) {
   auto it = body.find("model");
@@ -77,20 +70,19 @@ struct Prepared {
 
 Prepared prepare(const json& body, ApiRoute route, ServerState& state, std::vector<std::vector<TokenId>> prompts) {
   Prepared p;
+  const RequestLimits limits = state.limits();
   for (auto& prompt : prompts) {
     check_length(static_cast<int>(prompt.size()), state);
     EngineRequest r;
-    r.params = parse_sampling_params(body, route, state, static_cast<int>(prompt.size()));
+    r.params = parse_sampling_params(body, route, limits, static_cast<int>(prompt.size()));
     p.prompt_tokens_total += static_cast<int>(prompt.size());
     r.prompt_token_ids = std::move(prompt);
     p.n = r.params.n;
     p.requests.push_back(std::move(r));
   }
-  p.stream = body.value("stream", false);
-  if (auto so = body.find("stream_options"); so != body.end() && !so->is_null()) {
-    if (!p.stream) throw bad_request("Stream options can only be defined when `stream=True`.", "stream_options");
-    p.include_usage = so->value("include_usage", true);
-  }
+  const StreamOptions so = parse_stream_options(body);
+  p.stream = so.stream;
+  p.include_usage = so.include_usage;
   return p;
 }
 
@@ -293,37 +285,12 @@ void stream_response(httplib::Response& res, ServerState& state, std::vector<std
 }  // namespace
 
 void handle_completions(const httplib::Request& req, httplib::Response& res, ServerState& state) {
-  const json body = parse_body(req);
+  const json body = parse_request_body(req.body);
   check_model(body, state);
   if (body.contains("suffix") && !body["suffix"].is_null()) throw bad_request("suffix is not currently supported", "suffix");
-  const auto it = body.find("prompt");
-  if (it == body.end() || it->is_null()) throw bad_request("Either prompt or prompt_embeds must be provided and non-empty.", "prompt");
-  // A string, a list of token ids, or a list of either (one choice set per prompt).
-  const bool add_special = body.value("add_special_tokens", true);
-  auto one_prompt = [&](const json& v) {
-    std::vector<TokenId> ids;
-    if (v.is_string()) {
-      ids = state.tokenizer().encode(v.get<std::string>(), add_special);
-    } else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& t) { return t.is_number_integer(); })) {
-      const int64_t vocab = state.engine().backend().vocab_size();
-      for (const auto& t : v) {
-        const int64_t id = t.get<int64_t>();
-        if (id < 0 || id >= vocab) throw bad_request(fmt::format("Token id {} is out of vocabulary", id), "prompt");
-        ids.push_back(static_cast<TokenId>(id));
-      }
-    } else {
-      throw bad_request("prompt: expected a string, a list of token ids, or a list of those", "prompt");
-    }
-    if (ids.empty()) throw bad_request("Either prompt or prompt_embeds must be provided and non-empty.", "prompt");
-    return ids;
-  };
-  std::vector<std::vector<TokenId>> prompts;
-  if (it->is_array() && !it->empty() && (it->front().is_string() || it->front().is_array())) {
-    for (const auto& v : *it) prompts.push_back(one_prompt(v));
-  } else {
-    prompts.push_back(one_prompt(*it));
-  }
-  const bool echo = body.value("echo", false);
+  std::vector<std::vector<TokenId>> prompts =
+      parse_completion_prompts(body, state.tokenizer(), state.engine().backend().vocab_size());
+  const bool echo = bool_field(body, "echo", false);
   std::vector<std::string> echo_text;
   for (const auto& ids : prompts) echo_text.push_back(echo ? state.tokenizer().decode(ids) : "");
   Prepared p = prepare(body, ApiRoute::kCompletions, state, std::move(prompts));
@@ -383,24 +350,13 @@ void handle_completions(const httplib::Request& req, httplib::Response& res, Ser
 }
 
 void handle_chat_completions(const httplib::Request& req, httplib::Response& res, ServerState& state) {
-  const json body = parse_body(req);
+  const json body = parse_request_body(req.body);
   check_model(body, state);
   if (!state.chat_template) {
     throw bad_request("As of transformers v4.44, default chat template is no longer allowed, so you must provide a "
                       "chat template if the tokenizer does not define one.");
   }
-  const auto messages = body.find("messages");
-  if (messages == body.end() || !messages->is_array() || messages->empty()) {
-    throw bad_request("messages: a non-empty list of messages is required", "messages");
-  }
-  chat::ChatRequest chat_req;
-  chat_req.messages = nlohmann::ordered_json::parse(messages->dump());
-  if (auto t = body.find("tools"); t != body.end() && !t->is_null()) chat_req.tools = nlohmann::ordered_json::parse(t->dump());
-  chat_req.add_generation_prompt = body.value("add_generation_prompt", true);
-  chat_req.continue_final_message = body.value("continue_final_message", false);
-  if (auto k = body.find("chat_template_kwargs"); k != body.end() && k->is_object()) {
-    chat_req.kwargs = nlohmann::ordered_json::parse(k->dump());
-  }
+  const chat::ChatRequest chat_req = parse_chat_request(body);
   std::string prompt_text;
   try {
     prompt_text = state.chat_template->apply(chat_req);
@@ -408,7 +364,7 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
     throw bad_request(e.what(), "messages");
   }
   Prepared p = prepare(body, ApiRoute::kChat, state,
-                       {state.tokenizer().encode(prompt_text, body.value("add_special_tokens", false))});
+                       {state.tokenizer().encode(prompt_text, bool_field(body, "add_special_tokens", false))});
   const std::string id = random_id("chatcmpl-");
   const int64_t created = std::time(nullptr);
   auto streams = submit(state, p, id);
@@ -468,17 +424,19 @@ void handle_models(const httplib::Request&, httplib::Response& res, ServerState&
 }
 
 void handle_tokenize(const httplib::Request& req, httplib::Response& res, ServerState& state) {
-  const json body = parse_body(req);
+  const json body = parse_request_body(req.body);
   check_model(body, state);
   std::vector<TokenId> ids;
   if (auto it = body.find("prompt"); it != body.end() && it->is_string()) {
-    ids = state.tokenizer().encode(it->get<std::string>(), body.value("add_special_tokens", true));
-  } else if (auto m = body.find("messages"); m != body.end() && m->is_array() && state.chat_template) {
-    chat::ChatRequest cr;
-    cr.messages = nlohmann::ordered_json::parse(m->dump());
-    cr.add_generation_prompt = body.value("add_generation_prompt", true);
     try {
-      ids = state.tokenizer().encode(state.chat_template->apply(cr), body.value("add_special_tokens", false));
+      ids = state.tokenizer().encode(it->get<std::string>(), bool_field(body, "add_special_tokens", true));
+    } catch (const std::invalid_argument& e) {
+      throw bad_request(e.what(), "prompt");
+    }
+  } else if (auto m = body.find("messages"); m != body.end() && m->is_array() && state.chat_template) {
+    const chat::ChatRequest cr = parse_chat_request(body);
+    try {
+      ids = state.tokenizer().encode(state.chat_template->apply(cr), bool_field(body, "add_special_tokens", false));
     } catch (const std::exception& e) {
       throw bad_request(e.what(), "messages");
     }
@@ -490,7 +448,7 @@ void handle_tokenize(const httplib::Request& req, httplib::Response& res, Server
 }
 
 void handle_detokenize(const httplib::Request& req, httplib::Response& res, ServerState& state) {
-  const json body = parse_body(req);
+  const json body = parse_request_body(req.body);
   check_model(body, state);
   auto it = body.find("tokens");
   if (it == body.end() || !it->is_array()) throw bad_request("tokens: a list of token ids is required", "tokens");

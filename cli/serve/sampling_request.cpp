@@ -2,6 +2,7 @@
 #include "cli/serve/sampling_request.h"
 
 #include "cli/serve/api_error.h"
+#include "cli/serve/json_fields.h"
 #include "cli/serve/prom_text.h"
 
 #include <fmt/format.h>
@@ -10,40 +11,11 @@
 
 namespace vllmctl {
 
-namespace {
-
-template <typename T>
-std::optional<T> field(const nlohmann::json& body, const char* name) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  try {
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!it->is_boolean()) throw nlohmann::json::type_error::create(302, "not a boolean", nullptr);
-    } else if constexpr (std::is_arithmetic_v<T>) {
-      if (!it->is_number()) throw nlohmann::json::type_error::create(302, "not a number", nullptr);
-      if constexpr (std::is_integral_v<T>) {
-        if (!it->is_number_integer()) throw nlohmann::json::type_error::create(302, "not an integer", nullptr);
-      }
-    }
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw bad_request(fmt::format("{}: expected {}, got {}", name,
-                                  std::is_same_v<T, bool> ? "a boolean"
-                                  : std::is_integral_v<T> ? "an integer"
-                                  : std::is_arithmetic_v<T> ? "a number"
-                                                            : "another type",
-                                  it->dump()),
-                      name);
-  }
-}
-
-}  // namespace
-
-SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route, const ServerState& state,
+SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route, const RequestLimits& limits,
                                      int num_prompt_tokens) {
   SamplingParams p;
   // Unset fields take the model's generation_config.json values, as vLLM does.
-  if (const auto& g = state.loaded.generation) {
+  if (const auto& g = limits.generation) {
     if (g->temperature) p.temperature = static_cast<float>(*g->temperature);
     if (g->top_p) p.top_p = static_cast<float>(*g->top_p);
     if (g->top_k) p.top_k = static_cast<int>(*g->top_k);
@@ -72,7 +44,7 @@ SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route,
     p.min_p = 0.0f;
   }
 
-  const int room = state.max_model_len() - num_prompt_tokens;
+  const int room = limits.max_model_len - num_prompt_tokens;
   std::optional<int> max_tokens = field<int>(body, "max_tokens");
   if (route == ApiRoute::kChat) {
     if (auto v = field<int>(body, "max_completion_tokens")) max_tokens = v;
@@ -82,14 +54,14 @@ SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route,
   }
   // Unset: generation_config.json's max_new_tokens (capped to the context), else vLLM's
   // route default (the rest of the context for chat, 16 for completions).
-  const auto& g = state.loaded.generation;
+  const auto& g = limits.generation;
   if (!max_tokens && g && g->max_new_tokens) max_tokens = static_cast<int>(std::min<int64_t>(*g->max_new_tokens, room));
   p.max_tokens = max_tokens.value_or(route == ApiRoute::kChat ? room : 16);
   if (p.max_tokens > room) {
     throw bad_request(fmt::format("'max_tokens' or 'max_completion_tokens' is too large: {}. This model's maximum "
                                   "context length is {} tokens and your request has {} input tokens ({} > {} - {}).",
-                                  p.max_tokens, state.max_model_len(), num_prompt_tokens, p.max_tokens,
-                                  state.max_model_len(), num_prompt_tokens),
+                                  p.max_tokens, limits.max_model_len, num_prompt_tokens, p.max_tokens,
+                                  limits.max_model_len, num_prompt_tokens),
                       "max_tokens");
   }
 
@@ -108,7 +80,7 @@ SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route,
       if (s.empty()) throw bad_request("stop cannot contain an empty string.", "stop");
     }
   }
-  const int vocab = state.engine().backend().vocab_size();
+  const int vocab = limits.vocab_size;
   if (auto v = field<std::vector<int>>(body, "stop_token_ids")) {
     for (int id : *v) {
       if (id < 0 || id >= vocab) throw bad_request(fmt::format("stop_token_ids contains out-of-vocab token id {}", id), "stop_token_ids");
@@ -137,9 +109,9 @@ SamplingParams parse_sampling_params(const nlohmann::json& body, ApiRoute route,
   } else if (field<int>(body, "top_logprobs").value_or(0) > 0) {
     throw bad_request("top_logprobs requires logprobs to be set to true", "top_logprobs");
   }
-  if (p.logprobs && (*p.logprobs < 0 || *p.logprobs > state.max_logprobs)) {
+  if (p.logprobs && (*p.logprobs < 0 || *p.logprobs > limits.max_logprobs)) {
     throw bad_request(fmt::format("Requested sample logprobs of {}, which is greater than max allowed: {}",
-                                  *p.logprobs, state.max_logprobs),
+                                  *p.logprobs, limits.max_logprobs),
                       "logprobs");
   }
   return p;

@@ -3,6 +3,7 @@
 // thread-safe).
 #pragma once
 
+#include "cli/serve/sampling_request.h"
 #include "engine/runtime/engine_loader.h"
 #include "engine/text/chat/chat_template.h"
 
@@ -28,6 +29,9 @@ struct ServerState {
   Engine& engine() const { return *loaded.engine; }
   const Tokenizer& tokenizer() const { return *loaded.tokenizer; }
   int max_model_len() const { return loaded.max_model_len; }
+  RequestLimits limits() const {
+    return {loaded.max_model_len, engine().backend().vocab_size(), max_logprobs, loaded.generation};
+  }
 };
 
 }  // namespace vllmctl

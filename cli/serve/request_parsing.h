@@ -1,0 +1,39 @@
+// The request side of the OpenAI routes as pure functions: body text -> JSON object,
+// prompts -> token ids, chat fields -> a ChatRequest, stream options. Every malformed
+// input is an ApiError (400) naming the field, never another exception; the fuzz target
+// tests/fuzz/request_fuzz.cpp holds them to that.
+#pragma once
+
+#include "engine/core/block_manager.h"
+#include "engine/text/chat/chat_template.h"
+#include "engine/text/tokenizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string_view>
+#include <vector>
+
+namespace vllmctl {
+
+// The body as a JSON object; 400 when it is not valid JSON or not an object.
+nlohmann::json parse_request_body(std::string_view text);
+
+// completions' "prompt": a string, a list of token ids, or a list of either (several
+// prompts). Token ids must be in [0, vocab_size); no prompt may be empty.
+std::vector<std::vector<TokenId>> parse_completion_prompts(const nlohmann::json& body, const Tokenizer& tokenizer,
+                                                           int vocab_size);
+
+// chat's messages, tools, add_generation_prompt, continue_final_message and
+// chat_template_kwargs.
+chat::ChatRequest parse_chat_request(const nlohmann::json& body);
+
+struct StreamOptions {
+  bool stream = false;
+  bool include_usage = false;
+};
+StreamOptions parse_stream_options(const nlohmann::json& body);
+
+// A boolean field with its default ("echo", "add_special_tokens", ...).
+bool bool_field(const nlohmann::json& body, const char* name, bool fallback);
+
+}  // namespace vllmctl
