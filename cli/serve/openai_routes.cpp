@@ -71,7 +71,11 @@ struct Prepared {
 Prepared prepare(const json& body, ApiRoute route, ServerState& state, std::vector<std::vector<TokenId>> prompts) {
   Prepared p;
   const RequestLimits limits = state.limits();
+  const std::optional<int> truncate = truncate_prompt_tokens(body, limits.max_model_len);
   for (auto& prompt : prompts) {
+    if (truncate && static_cast<int>(prompt.size()) > *truncate) {
+      prompt.erase(prompt.begin(), prompt.end() - *truncate);  // keep the last tokens
+    }
     check_length(static_cast<int>(prompt.size()), state);
     EngineRequest r;
     r.params = parse_sampling_params(body, route, limits, static_cast<int>(prompt.size()));

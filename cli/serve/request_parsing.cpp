@@ -86,6 +86,18 @@ chat::ChatRequest parse_chat_request(const json& body) {
   return r;
 }
 
+std::optional<int> truncate_prompt_tokens(const json& body, int max_model_len) {
+  auto k = field<int>(body, "truncate_prompt_tokens");
+  if (!k) return std::nullopt;
+  if (*k == -1) return max_model_len;
+  if (*k < 1 || *k > max_model_len) {
+    throw bad_request(fmt::format("truncate_prompt_tokens must be -1 or between 1 and max_model_len ({}), got {}",
+                                  max_model_len, *k),
+                      "truncate_prompt_tokens");
+  }
+  return k;
+}
+
 StreamOptions parse_stream_options(const json& body) {
   StreamOptions o;
   o.stream = bool_field(body, "stream", false);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct StreamOptions {
   bool include_usage = false;
 };
 StreamOptions parse_stream_options(const nlohmann::json& body);
+
+// vLLM's truncate_prompt_tokens: keep the last k prompt tokens; -1 means max_model_len.
+// nullopt when absent; 400 for 0, below -1, or above max_model_len.
+std::optional<int> truncate_prompt_tokens(const nlohmann::json& body, int max_model_len);
 
 // A boolean field with its default ("echo", "add_special_tokens", ...).
 bool bool_field(const nlohmann::json& body, const char* name, bool fallback);

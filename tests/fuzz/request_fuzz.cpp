@@ -41,6 +41,7 @@ void parse(uint8_t route, std::string_view text) {
       }
     }
     (void)bool_field(body, "echo", false);
+    (void)truncate_prompt_tokens(body, f.limits.max_model_len);
     return;
   }
   const chat::ChatRequest request = parse_chat_request(body);

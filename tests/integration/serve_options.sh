@@ -72,6 +72,14 @@ assert s == 400 and json.loads(b)["error"]["param"] == "prompt", b
 s, b, _ = call(base + "/v1/completions", {"prompt": [[1, 2], [99999999]], "max_tokens": 2})
 assert s == 400 and "vocabulary" in json.loads(b)["error"]["message"], b
 
+# truncate_prompt_tokens keeps the last k tokens; out-of-range values are 400s.
+s, b, _ = call(base + "/v1/completions", {"prompt": [5, 6, 7, 8, 9, 10], "max_tokens": 1, "truncate_prompt_tokens": 2})
+assert s == 200 and json.loads(b)["usage"]["prompt_tokens"] == 2, b
+s, b, _ = call(base + "/v1/completions", {"prompt": "x" * 300, "max_tokens": 1, "truncate_prompt_tokens": -1})
+assert s == 400, b  # truncated to max_model_len 256, no room left for output
+s, b, _ = call(base + "/v1/completions", {"prompt": "hi", "truncate_prompt_tokens": 0})
+assert s == 400 and json.loads(b)["error"]["param"] == "truncate_prompt_tokens", b
+
 # CORS with vLLM's defaults: any origin gets the wildcard; preflights are answered.
 s, _, h = call(base + "/v1/models", headers={"Origin": "https://ui.example"})
 assert s == 200 and h.get("access-control-allow-origin") == "*", h
@@ -89,7 +97,7 @@ for text in (main_text, side_text):
     for needle in ('vllm:gpu_cache_usage_perc{engine="0",model_name="', "vllm:time_per_output_token_seconds_bucket{",
                    "vllm:avg_generation_throughput_toks_per_s{", "vllm:cpu_cache_usage_perc{",
                    'http_requests_total{handler="/v1/completions",method="POST",status="2xx"}',
-                   'http_requests_total{handler="/v1/completions",method="POST",status="4xx"} 2.0',
+                   'http_requests_total{handler="/v1/completions",method="POST",status="4xx"} 4.0',
                    "http_request_duration_highr_seconds_count", "process_resident_memory_bytes ",
                    "process_cpu_seconds_total ", "process_open_fds "):
         assert needle in text, needle
