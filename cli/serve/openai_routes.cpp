@@ -69,6 +69,7 @@ struct Prepared {
 };
 
 Prepared prepare(const json& body, ApiRoute route, ServerState& state, std::vector<std::vector<TokenId>> prompts) {
+  check_response_format(body);
   Prepared p;
   const RequestLimits limits = state.limits();
   const std::optional<int> truncate = truncate_prompt_tokens(body, limits.max_model_len);

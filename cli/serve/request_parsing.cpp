@@ -98,6 +98,21 @@ std::optional<int> truncate_prompt_tokens(const json& body, int max_model_len) {
   return k;
 }
 
+void check_response_format(const json& body) {
+  const auto it = body.find("response_format");
+  if (it == body.end() || it->is_null()) return;
+  if (!it->is_object() || !it->contains("type") || !(*it)["type"].is_string()) {
+    throw bad_request("response_format: expected an object with a string 'type'", "response_format");
+  }
+  const std::string type = (*it)["type"].get<std::string>();
+  if (type != "text") {
+    throw bad_request(fmt::format("response_format type '{}' is not supported by vllmctl yet (structured output needs "
+                                  "guided decoding); use 'text'",
+                                  type),
+                      "response_format");
+  }
+}
+
 StreamOptions parse_stream_options(const json& body) {
   StreamOptions o;
   o.stream = bool_field(body, "stream", false);

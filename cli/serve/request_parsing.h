@@ -38,6 +38,11 @@ StreamOptions parse_stream_options(const nlohmann::json& body);
 // nullopt when absent; 400 for 0, below -1, or above max_model_len.
 std::optional<int> truncate_prompt_tokens(const nlohmann::json& body, int max_model_len);
 
+// response_format: "text" (or absent) is plain generation. Structured output
+// (json_object, json_schema) needs guided decoding, which the engine does not have yet:
+// a clear 400 instead of silently ignoring the constraint.
+void check_response_format(const nlohmann::json& body);
+
 // A boolean field with its default ("echo", "add_special_tokens", ...).
 bool bool_field(const nlohmann::json& body, const char* name, bool fallback);
 

@@ -42,6 +42,7 @@ void parse(uint8_t route, std::string_view text) {
     }
     (void)bool_field(body, "echo", false);
     (void)truncate_prompt_tokens(body, f.limits.max_model_len);
+    check_response_format(body);
     return;
   }
   const chat::ChatRequest request = parse_chat_request(body);

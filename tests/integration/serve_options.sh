@@ -80,6 +80,14 @@ assert s == 400, b  # truncated to max_model_len 256, no room left for output
 s, b, _ = call(base + "/v1/completions", {"prompt": "hi", "truncate_prompt_tokens": 0})
 assert s == 400 and json.loads(b)["error"]["param"] == "truncate_prompt_tokens", b
 
+# response_format: text is plain generation; structured output is refused, not ignored.
+s, b, _ = call(base + "/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2,
+                                               "response_format": {"type": "text"}})
+assert s == 200, b
+s, b, _ = call(base + "/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}],
+                                               "response_format": {"type": "json_object"}})
+assert s == 400 and json.loads(b)["error"]["param"] == "response_format", b
+
 # CORS with vLLM's defaults: any origin gets the wildcard; preflights are answered.
 s, _, h = call(base + "/v1/models", headers={"Origin": "https://ui.example"})
 assert s == 200 and h.get("access-control-allow-origin") == "*", h
