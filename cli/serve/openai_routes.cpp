@@ -449,6 +449,16 @@ void handle_tokenize(const httplib::Request& req, httplib::Response& res, Server
     throw bad_request("either prompt (a string) or messages is required", "prompt");
   }
   json out = {{"count", ids.size()}, {"max_model_len", state.max_model_len()}, {"tokens", ids}};
+  if (bool_field(body, "return_token_strs", false)) {
+    // The vocabulary's own strings (byte-level form, e.g. "Ġworld"), as HF's
+    // convert_ids_to_tokens gives them.
+    json strs = json::array();
+    for (TokenId id : ids) {
+      const auto t = state.tokenizer().id_to_token(id);
+      strs.push_back(t ? json(std::string(*t)) : json(nullptr));
+    }
+    out["token_strs"] = strs;
+  }
   res.set_content(out.dump(), "application/json");
 }
 

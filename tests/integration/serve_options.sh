@@ -88,6 +88,13 @@ s, b, _ = call(base + "/v1/chat/completions", {"messages": [{"role": "user", "co
                                                "response_format": {"type": "json_object"}})
 assert s == 400 and json.loads(b)["error"]["param"] == "response_format", b
 
+# /tokenize with return_token_strs: one vocabulary string per id, joining to the text
+# in the byte-level alphabet (spaces as "Ġ").
+s, b, _ = call(base + "/tokenize", {"prompt": "Hello world", "return_token_strs": True})
+r = json.loads(b)
+assert s == 200 and len(r["token_strs"]) == r["count"] == len(r["tokens"]), b
+assert "".join(r["token_strs"]).replace("\u0120", " ") == "Hello world", b
+
 # CORS with vLLM's defaults: any origin gets the wildcard; preflights are answered.
 s, _, h = call(base + "/v1/models", headers={"Origin": "https://ui.example"})
 assert s == 200 and h.get("access-control-allow-origin") == "*", h
