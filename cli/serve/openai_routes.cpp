@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <numeric>
 #include <random>
 
 namespace vllmctl {
@@ -170,9 +171,13 @@ json logprobs_completion(const std::vector<SampleResult>& samples, const Tokeniz
   return {{"text_offset", offsets}, {"token_logprobs", lps}, {"tokens", tokens}, {"top_logprobs", tops}};
 }
 
-json usage_json(int prompt_tokens, int completion_tokens) {
-  return {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens},
-          {"total_tokens", prompt_tokens + completion_tokens}};
+// `cached_tokens`: prompt tokens served from the prefix cache, reported as
+// prompt_tokens_details with --enable-prompt-tokens-details (null: omitted, vLLM's default).
+json usage_json(int prompt_tokens, int completion_tokens, std::optional<int> cached_tokens = std::nullopt) {
+  json u = {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens},
+            {"total_tokens", prompt_tokens + completion_tokens}};
+  if (cached_tokens) u["prompt_tokens_details"] = {{"cached_tokens", *cached_tokens}};
+  return u;
 }
 
 // Collects every output of a non-streamed request. Aborts it if the engine stalls.
@@ -180,8 +185,18 @@ struct Choice {
   std::string text;
   std::vector<SampleResult> logprobs;
   int num_tokens = 0;
+  int cached_tokens = 0;  // of its prompt, from the prefix cache
   RequestOutput last;
 };
+
+// Cached prompt tokens over all prompts (choice k * n holds prompt k's count), when the
+// server reports them.
+std::optional<int> cached_total(const std::vector<Choice>& choices, int n, const ServerState& state) {
+  if (!state.prompt_tokens_details) return std::nullopt;
+  int total = 0;
+  for (size_t i = 0; i < choices.size(); i += static_cast<size_t>(n)) total += choices[i].cached_tokens;
+  return total;
+}
 
 // Choices of several prompts: prompt k's sample i is choice k * n + i (vLLM's order).
 // A client that disconnects aborts every request at once (checked between outputs).
@@ -209,6 +224,7 @@ std::vector<Choice> collect(const std::vector<std::shared_ptr<OutputStream>>& st
       Choice& c = choices[k * static_cast<size_t>(n) + static_cast<size_t>(o->index)];
       c.text += o->text;
       c.num_tokens += static_cast<int>(o->token_ids.size());
+      c.cached_tokens = std::max(c.cached_tokens, o->num_cached_tokens);
       c.logprobs.insert(c.logprobs.end(), o->logprobs.begin(), o->logprobs.end());
       if (!o->error.empty()) throw ApiError(500, "InternalServerError", o->error);
       if (o->finished) c.last = std::move(*o);
@@ -228,6 +244,8 @@ void stream_response(httplib::Response& res, ServerState& state, std::vector<std
   res.set_header("X-Accel-Buffering", "no");
   const int prompt_tokens = p.prompt_tokens_total;
   auto completion_tokens = std::make_shared<int>(0);
+  auto cached = std::make_shared<std::vector<int>>(streams.size(), 0);  // per prompt
+  const bool report_cached = state.prompt_tokens_details;
   auto abort_all = [&state, streams] {
     for (const auto& s : streams) {
       if (!s->done()) state.engine().abort(s->request_id());
@@ -235,7 +253,7 @@ void stream_response(httplib::Response& res, ServerState& state, std::vector<std
   };
   res.set_chunked_content_provider(
       "text/event-stream",
-      [streams, p, chunk, first, usage_chunk, prompt_tokens, completion_tokens, abort_all,
+      [streams, p, chunk, first, usage_chunk, prompt_tokens, completion_tokens, cached, report_cached, abort_all,
        started = std::make_shared<std::vector<bool>>(streams.size() * static_cast<size_t>(p.n), false)](
           size_t, httplib::DataSink& sink) {
         auto send = [&](const json& j) {
@@ -260,6 +278,7 @@ void stream_response(httplib::Response& res, ServerState& state, std::vector<std
             }
             const int index = static_cast<int>(k) * p.n + o->index;
             *completion_tokens += static_cast<int>(o->token_ids.size());
+            (*cached)[k] = std::max((*cached)[k], o->num_cached_tokens);
             if (first && !(*started)[static_cast<size_t>(index)]) {
               (*started)[static_cast<size_t>(index)] = true;
               if (!send(first(index))) {
@@ -278,7 +297,11 @@ void stream_response(httplib::Response& res, ServerState& state, std::vector<std
             }
           }
         }
-        if (p.include_usage) send(usage_chunk(usage_json(prompt_tokens, *completion_tokens)));
+        if (p.include_usage) {
+          std::optional<int> cached_tokens;
+          if (report_cached) cached_tokens = std::accumulate(cached->begin(), cached->end(), 0);
+          send(usage_chunk(usage_json(prompt_tokens, *completion_tokens, cached_tokens)));
+        }
         const std::string done = "data: [DONE]\n\n";
         sink.write(done.data(), done.size());
         sink.done();
@@ -350,7 +373,7 @@ void handle_completions(const httplib::Request& req, httplib::Response& res, Ser
   }
   json out = {{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", state.served_model_name},
               {"choices", out_choices},
-              {"usage", usage_json(p.prompt_tokens_total, completion_tokens)}};
+              {"usage", usage_json(p.prompt_tokens_total, completion_tokens, cached_total(choices, p.n, state))}};
   res.set_content(out.dump(), "application/json");
 }
 
@@ -417,7 +440,7 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
   }
   json out = {{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", state.served_model_name},
               {"choices", out_choices},
-              {"usage", usage_json(p.prompt_tokens_total, completion_tokens)}};
+              {"usage", usage_json(p.prompt_tokens_total, completion_tokens, cached_total(choices, p.n, state))}};
   res.set_content(out.dump(), "application/json");
 }
 

@@ -57,6 +57,7 @@ struct ServeArgs {
   bool allow_credentials = false;
   int metrics_port = 0;  // 0: /metrics only on --port
   bool legacy_metrics = false;
+  bool enable_prompt_tokens_details = false;
 };
 
 void log_line(const std::string& msg) {
@@ -161,6 +162,7 @@ int run_serve(ServeArgs a) {
     }
   }
   if (a.enable_log_requests) state.log_request = log_line;
+  state.prompt_tokens_details = a.enable_prompt_tokens_details;
   log_line(fmt::format("device {}: {}; {}; max_model_len {}; KV cache {} blocks of {} tokens", state.loaded.device,
                        state.loaded.device_reason, state.engine().backend().describe(), state.max_model_len(),
                        state.engine().num_kv_blocks(), a.block_size));
@@ -346,6 +348,8 @@ void add_serve_command(CLI::App& parent, CliContext& ctx) {
   cmd->add_option("--allowed-methods", a->allowed_methods, "CORS methods, a JSON list")->capture_default_str();
   cmd->add_option("--allowed-headers", a->allowed_headers, "CORS headers, a JSON list")->capture_default_str();
   cmd->add_flag("--allow-credentials", a->allow_credentials, "CORS: allow credentials");
+  cmd->add_flag("--enable-prompt-tokens-details", a->enable_prompt_tokens_details,
+                "Report usage.prompt_tokens_details.cached_tokens (prefix-cache hits)");
   cmd->add_option("--metrics-port", a->metrics_port, "Also serve /metrics on this port (0: off)");
   cmd->add_flag("--legacy-metrics", a->legacy_metrics,
                 "Also expose pre-V1 names (gpu_cache_usage_perc, time_per_output_token_seconds, ...)");

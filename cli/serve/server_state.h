@@ -22,6 +22,7 @@ struct ServerState {
   std::string model_root;                             // path or repo id, for /v1/models
   std::vector<std::string> api_keys;                  // empty: no auth
   int max_logprobs = 20;
+  bool prompt_tokens_details = false;  // --enable-prompt-tokens-details: usage.prompt_tokens_details
   // --enable-log-requests: called with one line per request received; null: off.
   std::function<void(const std::string&)> log_request;
   int64_t created_unix_s = 0;

@@ -17,7 +17,7 @@ mkdir -p "$work/gen"
 echo '{"max_new_tokens": 3, "temperature": 0.0}' > "$work/gen/generation_config.json"
 port=$(free_port); mport=$(free_port)
 "$VLLMCTL" serve --host 127.0.0.1 --port "$port" --metrics-port "$mport" --legacy-metrics \
-  --enable-log-requests --generation-config "$work/gen" --max-model-len 256 > "$work/serve.log" 2>&1 &
+  --enable-log-requests --enable-prompt-tokens-details --generation-config "$work/gen" --max-model-len 256 > "$work/serve.log" 2>&1 &
 pids+=($!); server=$!
 wait_healthy "$port" "$work/serve.log"
 base="http://127.0.0.1:$port"
@@ -71,6 +71,20 @@ s, b, _ = call(base + "/v1/completions", {"prompt": ["ok", ""], "max_tokens": 2}
 assert s == 400 and json.loads(b)["error"]["param"] == "prompt", b
 s, b, _ = call(base + "/v1/completions", {"prompt": [[1, 2], [99999999]], "max_tokens": 2})
 assert s == 400 and "vocabulary" in json.loads(b)["error"]["message"], b
+
+# --enable-prompt-tokens-details: the second identical prompt is served from the prefix
+# cache (whole 16-token blocks), and usage says so, streamed too.
+long_prompt = "The quick brown fox jumps over the lazy dog. " * 3
+first = json.loads(call(base + "/v1/completions", {"prompt": long_prompt, "max_tokens": 1})[1])["usage"]
+second = json.loads(call(base + "/v1/completions", {"prompt": long_prompt, "max_tokens": 1})[1])["usage"]
+assert first["prompt_tokens_details"]["cached_tokens"] == 0, first
+cached = second["prompt_tokens_details"]["cached_tokens"]
+assert cached >= 16 and cached % 16 == 0 and cached < second["prompt_tokens"], second
+req = urllib.request.Request(base + "/v1/completions", headers={"Content-Type": "application/json"}, data=json.dumps(
+    {"prompt": long_prompt, "max_tokens": 2, "stream": True, "stream_options": {"include_usage": True}}).encode())
+with urllib.request.urlopen(req, timeout=60) as resp:
+    events = [l[6:] for l in resp.read().decode().split("\n") if l.startswith("data: ")]
+assert json.loads(events[-2])["usage"]["prompt_tokens_details"]["cached_tokens"] == cached, events[-2]
 
 # truncate_prompt_tokens keeps the last k tokens; out-of-range values are 400s.
 s, b, _ = call(base + "/v1/completions", {"prompt": [5, 6, 7, 8, 9, 10], "max_tokens": 1, "truncate_prompt_tokens": 2})
@@ -140,6 +154,9 @@ base="http://127.0.0.1:$port"
 n=$(curl -sf "$base/v1/completions" -H 'Content-Type: application/json' -d '{"prompt":"Hi","ignore_eos":true}' \
   | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["usage"]["completion_tokens"])')
 [ "$n" = 16 ] || { echo "--generation-config vllm: expected 16 tokens, got $n" >&2; exit 1; }
+if curl -sf "$base/v1/completions" -H 'Content-Type: application/json' -d '{"prompt":"Hi","max_tokens":1}' | grep -q prompt_tokens_details; then
+  echo "prompt_tokens_details without --enable-prompt-tokens-details" >&2; exit 1
+fi
 curl -sf -D - -o /dev/null -H 'Origin: https://grafana.example' "$base/v1/models" | tr -d '\r' > "$work/h1"
 grep -qi '^access-control-allow-origin: https://grafana.example$' "$work/h1"
 grep -qi '^vary: origin$' "$work/h1"
@@ -150,7 +167,7 @@ code=$(curl -s -o "$work/pre" -w '%{http_code}' -X OPTIONS -H 'Origin: https://e
 [ "$code" = 400 ] && grep -q 'Disallowed CORS origin' "$work/pre"
 curl -sf "$base/metrics" > "$work/quiet_metrics"
 if grep -q '^vllm:' "$work/quiet_metrics"; then echo "vllm: samples despite --disable-log-stats" >&2; exit 1; fi
-grep -q '^http_requests_total{handler="/v1/completions",method="POST",status="2xx"} 1.0$' "$work/quiet_metrics"
+grep -q '^http_requests_total{handler="/v1/completions",method="POST",status="2xx"} 2.0$' "$work/quiet_metrics"
 grep -q '^process_resident_memory_bytes ' "$work/quiet_metrics"
 kill -TERM "$strict"; wait "$strict"
 
