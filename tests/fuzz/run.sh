@@ -34,11 +34,13 @@ for src in "${targets[@]}"; do
   # Crash, leak and timeout reproducers land in the build folder, never in the checkout.
   args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
         -artifact_prefix="$build/artifacts/$name-")
-  if [ -d "$seeds" ]; then
-    "$build/tests/fuzz/$name" "${args[@]}" "$corpus" "$seeds"
-  else
-    "$build/tests/fuzz/$name" "${args[@]}" "$corpus"
-  fi
+  dirs=("$corpus")
+  [ -d "$seeds" ] && dirs+=("$seeds")
+  # The real chat templates seed the Jinja target, read from the shared fixtures (never
+  # copied into the repo).
+  fixtures=${VLLMCTL_FIXTURES:-../shared/fixtures}
+  [ "$name" = jinja_fuzz ] && [ -d "$fixtures/chat-templates" ] && dirs+=("$fixtures/chat-templates")
+  "$build/tests/fuzz/$name" "${args[@]}" "${dirs[@]}"
   rm -rf "$corpus"
 done
 echo "fuzz: every target ran clean"

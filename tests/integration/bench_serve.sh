@@ -4,11 +4,7 @@
 # positive and ordered, the server's own counters agree; bad targets are clear errors.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
-work=$(mktemp -d)
-export XDG_CACHE_HOME="$work/cache"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+use_workdir
 
 port=$(free_port)
 "$VLLMCTL" serve --host 127.0.0.1 --port "$port" --api-key k3y --max-model-len 512 > "$work/serve.log" 2>&1 &

@@ -29,3 +29,12 @@ wait_healthy() {
   local log; for log in "$@"; do cat "$log" >&2; done
   return 1
 }
+
+# use_workdir: a temp dir in $work (removed on exit, with every pid in $pids killed) that
+# is also $XDG_CACHE_HOME, so the built-in demo model is generated there.
+use_workdir() {
+  work=$(mktemp -d)
+  export XDG_CACHE_HOME="$work/cache"
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+}

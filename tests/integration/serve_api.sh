@@ -4,11 +4,7 @@
 # counting what was sent, --disable-log-stats, and a clean exit on SIGTERM.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
-work=$(mktemp -d)
-export XDG_CACHE_HOME="$work/cache"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+use_workdir
 
 port=$(free_port)
 "$VLLMCTL" serve --host 127.0.0.1 --port "$port" --api-key sekret --max-model-len 256 > "$work/serve.log" 2>&1 &

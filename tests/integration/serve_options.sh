@@ -5,11 +5,7 @@
 # errors for bad option values.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
-work=$(mktemp -d)
-export XDG_CACHE_HOME="$work/cache"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+use_workdir
 
 # 1. Defaults plus --metrics-port, --legacy-metrics, --enable-log-requests, a
 #    --generation-config folder that sets max_new_tokens 3.

@@ -9,11 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 command -v node >/dev/null || { echo "serve_robustness: node (20+) is needed; run 'bash packaging/setup.sh --test'" >&2; exit 1; }
 
-work=$(mktemp -d)
-export XDG_CACHE_HOME="$work/cache"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+use_workdir
 
 port=$(free_port)
 # --max-num-seqs 256: all 200 clients of (a) run at once; --max-model-len 2048: room for the
