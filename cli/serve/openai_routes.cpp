@@ -233,6 +233,27 @@ std::vector<Choice> collect(const std::vector<std::shared_ptr<OutputStream>>& st
   return choices;
 }
 
+// The non-streamed response: `choice(c, i)` gives choice i's route-specific fields
+// (text or message, logprobs); index, finish and stop reasons, and usage are shared.
+json full_response(const std::string& id, const char* object, int64_t created, const ServerState& state,
+                   const Prepared& p, const std::vector<Choice>& choices,
+                   const std::function<json(const Choice&, size_t)>& choice) {
+  json out_choices = json::array();
+  int completion_tokens = 0;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    const Choice& c = choices[i];
+    completion_tokens += c.num_tokens;
+    json j = {{"index", i}};
+    j.update(choice(c, i));
+    j["finish_reason"] = finish_reason_name(c.last.finish_reason);
+    j["stop_reason"] = stop_reason_json(c.last);
+    out_choices.push_back(std::move(j));
+  }
+  return {{"id", id}, {"object", object}, {"created", created}, {"model", state.served_model_name},
+          {"choices", out_choices},
+          {"usage", usage_json(p.prompt_tokens_total, completion_tokens, cached_total(choices, p.n, state))}};
+}
+
 // Streams SSE chunks built by `chunk(output, choice index)`; `first(index)` is sent once
 // per choice before its first content (chat's role chunk); the usage chunk and [DONE]
 // close it. Several streams (one per prompt) are read in turn; a client that goes away
@@ -356,24 +377,14 @@ void handle_completions(const httplib::Request& req, httplib::Response& res, Ser
         });
     return;
   }
-  std::vector<Choice> choices = collect(streams, p.n, state, req);
-  json out_choices = json::array();
-  int completion_tokens = 0;
-  for (size_t i = 0; i < choices.size(); ++i) {
-    const Choice& c = choices[i];
-    completion_tokens += c.num_tokens;
+  const std::vector<Choice> choices = collect(streams, p.n, state, req);
+  const bool logprobs = p.requests.front().params.logprobs.has_value();
+  const json out = full_response(id, "text_completion", created, state, p, choices, [&](const Choice& c, size_t i) {
     const std::string& echoed = echo_text[i / static_cast<size_t>(p.n)];
     int offset = count_chars(echoed);
-    out_choices.push_back({{"index", i}, {"text", echoed + c.text},
-                           {"logprobs", p.requests.front().params.logprobs
-                                            ? logprobs_completion(c.logprobs, state.tokenizer(), &offset)
-                                            : json(nullptr)},
-                           {"finish_reason", finish_reason_name(c.last.finish_reason)},
-                           {"stop_reason", stop_reason_json(c.last)}});
-  }
-  json out = {{"id", id}, {"object", "text_completion"}, {"created", created}, {"model", state.served_model_name},
-              {"choices", out_choices},
-              {"usage", usage_json(p.prompt_tokens_total, completion_tokens, cached_total(choices, p.n, state))}};
+    return json{{"text", echoed + c.text},
+                {"logprobs", logprobs ? logprobs_completion(c.logprobs, state.tokenizer(), &offset) : json(nullptr)}};
+  });
   res.set_content(out.dump(), "application/json");
 }
 
@@ -425,22 +436,12 @@ void handle_chat_completions(const httplib::Request& req, httplib::Response& res
         });
     return;
   }
-  std::vector<Choice> choices = collect(streams, p.n, state, req);
-  json out_choices = json::array();
-  int completion_tokens = 0;
-  for (size_t i = 0; i < choices.size(); ++i) {
-    const Choice& c = choices[i];
-    completion_tokens += c.num_tokens;
-    const json logprobs = p.requests.front().params.logprobs ? chat_logprobs(c.logprobs, state.tokenizer()) : json(nullptr);
-    out_choices.push_back({{"index", i},
-                           {"message", {{"role", "assistant"}, {"content", c.text}, {"tool_calls", json::array()}}},
-                           {"logprobs", logprobs},
-                           {"finish_reason", finish_reason_name(c.last.finish_reason)},
-                           {"stop_reason", stop_reason_json(c.last)}});
-  }
-  json out = {{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", state.served_model_name},
-              {"choices", out_choices},
-              {"usage", usage_json(p.prompt_tokens_total, completion_tokens, cached_total(choices, p.n, state))}};
+  const std::vector<Choice> choices = collect(streams, p.n, state, req);
+  const bool logprobs = p.requests.front().params.logprobs.has_value();
+  const json out = full_response(id, "chat.completion", created, state, p, choices, [&](const Choice& c, size_t) {
+    return json{{"message", {{"role", "assistant"}, {"content", c.text}, {"tool_calls", json::array()}}},
+                {"logprobs", logprobs ? chat_logprobs(c.logprobs, state.tokenizer()) : json(nullptr)}};
+  });
   res.set_content(out.dump(), "application/json");
 }
 
