@@ -25,7 +25,7 @@ build_pkgs=(
 test_pkgs=(
   python3 python3-jinja2 python3-numpy python3-torch
   clang libclang-rt-14-dev
-  prometheus
+  prometheus victoria-metrics docker-compose
 )
 
 pkgs=("${build_pkgs[@]}")
