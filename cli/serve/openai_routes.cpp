@@ -70,7 +70,7 @@ struct Prepared {
 };
 
 Prepared prepare(const json& body, ApiRoute route, ServerState& state, std::vector<std::vector<TokenId>> prompts) {
-  check_response_format(body);
+  const auto json_grammar = parse_response_format(body);
   Prepared p;
   const RequestLimits limits = state.limits();
   const std::optional<int> truncate = truncate_prompt_tokens(body, limits.max_model_len);
@@ -81,6 +81,7 @@ Prepared prepare(const json& body, ApiRoute route, ServerState& state, std::vect
     check_length(static_cast<int>(prompt.size()), state);
     EngineRequest r;
     r.params = parse_sampling_params(body, route, limits, static_cast<int>(prompt.size()));
+    r.json_grammar = json_grammar;
     p.prompt_tokens_total += static_cast<int>(prompt.size());
     r.prompt_token_ids = std::move(prompt);
     p.n = r.params.n;

@@ -3,6 +3,7 @@
 
 #include "cli/serve/api_error.h"
 #include "cli/serve/json_fields.h"
+#include "cli/serve/json_schema_compiler.h"
 
 #include <fmt/format.h>
 
@@ -98,19 +99,63 @@ std::optional<int> truncate_prompt_tokens(const json& body, int max_model_len) {
   return k;
 }
 
-void check_response_format(const json& body) {
+std::shared_ptr<const structured::JsonGrammar> parse_response_format(const json& body) {
+  // vLLM's structured_outputs {"json": schema} and the older guided_json take a schema too.
+  auto compile = [](const json& schema, const char* param) {
+    try {
+      return std::make_shared<const structured::JsonGrammar>(compile_json_schema(schema));
+    } catch (const std::invalid_argument& e) {
+      throw bad_request(fmt::format("{}: {}", param, e.what()), param);
+    }
+  };
+  if (const auto so = body.find("structured_outputs"); so != body.end() && !so->is_null()) {
+    if (!so->is_object()) throw bad_request("structured_outputs: expected an object", "structured_outputs");
+    for (const char* kind : {"regex", "choice", "grammar", "structural_tag"}) {
+      if (so->contains(kind) && !(*so)[kind].is_null()) {
+        throw bad_request(fmt::format("structured_outputs.{} is not supported by vllmctl; use json or json_object", kind),
+                          "structured_outputs");
+      }
+    }
+    if (const auto j = so->find("json"); j != so->end() && !j->is_null()) {
+      return compile(j->is_string() ? json::parse(j->get<std::string>(), nullptr, false) : *j, "structured_outputs");
+    }
+    if (so->value("json_object", false) == true) {
+      return std::make_shared<const structured::JsonGrammar>(structured::JsonGrammar::any_object());
+    }
+  }
+  if (const auto gj = body.find("guided_json"); gj != body.end() && !gj->is_null()) {
+    return compile(gj->is_string() ? json::parse(gj->get<std::string>(), nullptr, false) : *gj, "guided_json");
+  }
   const auto it = body.find("response_format");
-  if (it == body.end() || it->is_null()) return;
+  if (it == body.end() || it->is_null()) return nullptr;
   if (!it->is_object() || !it->contains("type") || !(*it)["type"].is_string()) {
     throw bad_request("response_format: expected an object with a string 'type'", "response_format");
   }
   const std::string type = (*it)["type"].get<std::string>();
-  if (type != "text") {
-    throw bad_request(fmt::format("response_format type '{}' is not supported by vllmctl yet (structured output needs "
-                                  "guided decoding); use 'text'",
-                                  type),
-                      "response_format");
+  if (type == "text") return nullptr;
+  if (type == "json_object") {
+    // llama.cpp's extension: json_object with a "schema".
+    if (const auto schema = it->find("schema"); schema != it->end() && !schema->is_null()) {
+      return compile(*schema, "response_format");
+    }
+    return std::make_shared<const structured::JsonGrammar>(structured::JsonGrammar::any_object());
   }
+  if (type == "json_schema") {
+    const auto js = it->find("json_schema");
+    if (js == it->end() || !js->is_object()) {
+      throw bad_request("response_format: type 'json_schema' needs a 'json_schema' object with a 'schema'",
+                        "response_format");
+    }
+    const auto schema = js->find("schema");
+    if (schema == js->end() || schema->is_null()) {
+      throw bad_request("response_format.json_schema: 'schema' is required", "response_format");
+    }
+    return compile(*schema, "response_format");
+  }
+  throw bad_request(fmt::format("response_format type '{}' is not supported; use 'text', 'json_object' or "
+                                "'json_schema'",
+                                type),
+                    "response_format");
 }
 
 StreamOptions parse_stream_options(const json& body) {

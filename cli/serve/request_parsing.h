@@ -5,11 +5,13 @@
 #pragma once
 
 #include "engine/core/block_manager.h"
+#include "engine/structured/json_grammar.h"
 #include "engine/text/chat/chat_template.h"
 #include "engine/text/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -38,10 +40,11 @@ StreamOptions parse_stream_options(const nlohmann::json& body);
 // nullopt when absent; 400 for 0, below -1, or above max_model_len.
 std::optional<int> truncate_prompt_tokens(const nlohmann::json& body, int max_model_len);
 
-// response_format: "text" (or absent) is plain generation. Structured output
-// (json_object, json_schema) needs guided decoding, which the engine does not have yet:
-// a clear 400 instead of silently ignoring the constraint.
-void check_response_format(const nlohmann::json& body);
+// The JSON the output must be, or null for free text: response_format json_object (any
+// object; with llama.cpp's "schema", that schema) or json_schema, vLLM's
+// structured_outputs {json | json_object}, or the older guided_json. A bad schema, or a
+// kind vllmctl cannot enforce (regex, choice, grammar, structural_tag), is a 400.
+std::shared_ptr<const structured::JsonGrammar> parse_response_format(const nlohmann::json& body);
 
 // A boolean field with its default ("echo", "add_special_tokens", ...).
 bool bool_field(const nlohmann::json& body, const char* name, bool fallback);

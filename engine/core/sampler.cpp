@@ -139,34 +139,51 @@ std::vector<TokenLogprob> filtered_distribution(std::span<const float> scaled,
   return out;
 }
 
+namespace {
+
+// Greedy argmax, or a draw from the filtered distribution of temperature-scaled logits.
+// -1 when every logit is -infinity.
+TokenId pick(std::span<const float> logits, const SamplingParams& params, std::mt19937_64& rng) {
+  const auto best = std::max_element(logits.begin(), logits.end());
+  if (*best == kNegInf) return -1;
+  if (params.greedy()) return static_cast<TokenId>(best - logits.begin());
+  auto dist = filtered_distribution(logits, params);
+  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  double cum = 0.0;
+  for (const auto& [token, p] : dist) {
+    cum += p;
+    if (u < cum) return token;
+  }
+  return dist.back().token;
+}
+
+}  // namespace
+
 SampleResult sample_token(std::span<float> logits, const SamplingParams& params,
                           const SequenceTokens& seq, std::span<const TokenId> eos_token_ids,
-                          std::mt19937_64& rng) {
+                          std::mt19937_64& rng, const TokenFilter* filter) {
   std::vector<float> raw;
   if (params.logprobs) raw.assign(logits.begin(), logits.end());
 
   apply_logit_bias_and_min_tokens(logits, params, seq, eos_token_ids);
   apply_penalties(logits, params, seq);
-
-  SampleResult result;
-  if (params.greedy()) {
-    result.token = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-  } else {
+  if (!params.greedy()) {
     const float inv_t = 1.0f / params.temperature;
     for (float& x : logits) x *= inv_t;
-    auto dist = filtered_distribution(logits, params);
-    const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-    double cum = 0.0;
-    result.token = dist.back().token;
-    for (const auto& [token, p] : dist) {
-      cum += p;
-      if (u < cum) {
-        result.token = token;
-        break;
-      }
-    }
   }
-  if (params.logprobs) fill_logprobs(raw, *params.logprobs, result.token, result);
+
+  SampleResult result;
+  result.token = -1;
+  // Try the unmasked pick first only when masking afterwards is exact: greedy, or a plain
+  // softmax draw (top-k, top-p and min-p would have to see the masked logits).
+  const bool try_unmasked = params.greedy() || (params.top_k <= 0 && params.top_p >= 1.0f &&
+                                                params.min_p <= 0.0f);
+  if (!filter || try_unmasked) result.token = pick(logits, params, rng);
+  if (filter && (result.token < 0 || !filter->allows(result.token))) {
+    filter->mask(logits);
+    result.token = pick(logits, params, rng);
+  }
+  if (params.logprobs && result.token >= 0) fill_logprobs(raw, *params.logprobs, result.token, result);
   return result;
 }
 

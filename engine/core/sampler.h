@@ -24,16 +24,28 @@ struct SampleResult {
   std::vector<TokenLogprob> top_logprobs; // the params.logprobs most likely, best first
 };
 
+// Restricts which tokens may be drawn (structured output). The sampler first tries the
+// token it would draw anyway and calls mask() only when filter rejects it, which gives
+// exactly the distribution of drawing from the masked logits.
+class TokenFilter {
+ public:
+  virtual ~TokenFilter() = default;
+  virtual bool allows(TokenId token) const = 0;
+  // Sets the logit of every token that allows() would reject to -infinity.
+  virtual void mask(std::span<float> logits) const = 0;
+};
+
 struct SequenceTokens {
   std::span<const TokenId> prompt;
   std::span<const TokenId> output;
 };
 
 // `logits` (one row of the vocabulary) is used as scratch and modified.
-// `eos_token_ids` are masked while fewer than min_tokens are generated.
+// `eos_token_ids` are masked while fewer than min_tokens are generated. With a `filter`,
+// only tokens it allows are drawn; when it allows none, the result's token is -1.
 SampleResult sample_token(std::span<float> logits, const SamplingParams& params,
                           const SequenceTokens& seq, std::span<const TokenId> eos_token_ids,
-                          std::mt19937_64& rng);
+                          std::mt19937_64& rng, const TokenFilter* filter = nullptr);
 
 // The steps of sample_token, exposed for tests.
 void apply_logit_bias_and_min_tokens(std::span<float> logits, const SamplingParams& params,

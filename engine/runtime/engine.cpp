@@ -2,6 +2,8 @@
 #include "engine/runtime/engine.h"
 
 #include "engine/core/forward_batch.h"
+#include "engine/structured/grammar_token_filter.h"
+#include "engine/structured/json_matcher.h"
 #include "engine/text/detokenizer.h"
 
 #include <fmt/format.h>
@@ -34,6 +36,7 @@ struct Engine::Sequence {
   SamplingParams params;
   std::mt19937_64 rng;
   std::unique_ptr<IncrementalDetokenizer> detokenizer;
+  std::unique_ptr<structured::JsonMatcher> matcher;  // structured output, else null
   Clock::time_point arrival;
   bool sent_first = false;
 };
@@ -79,6 +82,9 @@ std::string Engine::validate(const EngineRequest& r) const {
   if (p.frequency_penalty < -2 || p.frequency_penalty > 2) {
     return fmt::format("frequency_penalty must be in [-2, 2], got {}", p.frequency_penalty);
   }
+  if (r.json_grammar && !structured::JsonMatcher(r.json_grammar).alive()) {
+    return "the response format's schema allows no JSON value";
+  }
   Request probe;
   probe.num_prompt_tokens = static_cast<int>(r.prompt_token_ids.size());
   probe.max_tokens = p.max_tokens;
@@ -104,6 +110,7 @@ std::shared_ptr<OutputStream> Engine::submit(EngineRequest request) {
     seq->request.token_ids = request.prompt_token_ids;
     seq->request.num_prompt_tokens = static_cast<int>(request.prompt_token_ids.size());
     seq->request.max_tokens = request.params.max_tokens;
+    if (request.json_grammar) seq->matcher = std::make_unique<structured::JsonMatcher>(request.json_grammar);
     seq->arrival = request.arrival_time;
     incoming_.push_back(std::move(seq));
   }
@@ -238,12 +245,37 @@ void Engine::step() {
   for (size_t i = 0; i < sampled.size(); ++i) process_sample(*sampled[i], logits.subspan(i * vocab, vocab), now);
 }
 
+const structured::VocabularyBytes& Engine::vocabulary_bytes() {
+  if (vocabulary_bytes_.empty()) {
+    const int vocab = backend_->vocab_size();
+    vocabulary_bytes_.resize(static_cast<size_t>(vocab));
+    for (int id = 0; id < std::min(vocab, tokenizer_->size()); ++id) {
+      vocabulary_bytes_[static_cast<size_t>(id)] = tokenizer_->token_bytes(id);
+    }
+  }
+  return vocabulary_bytes_;
+}
+
 void Engine::process_sample(Sequence& seq, std::span<float> logits, Clock::time_point now) {
   Request& req = seq.request;
   const std::span<const TokenId> all(req.token_ids);
   const SequenceTokens tokens{all.first(static_cast<size_t>(req.num_prompt_tokens)),
                               all.subspan(static_cast<size_t>(req.num_prompt_tokens))};
-  SampleResult sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng);
+  SampleResult sample;
+  if (seq.matcher) {
+    std::vector<TokenId> end_tokens = seq.params.stop_token_ids;
+    if (!seq.params.ignore_eos) end_tokens.insert(end_tokens.end(), options_.eos_token_ids.begin(), options_.eos_token_ids.end());
+    const structured::GrammarTokenFilter filter(*seq.matcher, vocabulary_bytes(), end_tokens);
+    sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng, &filter);
+    // Nothing allowed (min_tokens masks the end of a complete text): end it anyway.
+    if (sample.token < 0) sample.token = options_.eos_token_ids.empty() ? 0 : options_.eos_token_ids.front();
+    const auto& vocab = vocabulary_bytes();
+    if (static_cast<size_t>(sample.token) < vocab.size() && vocab[static_cast<size_t>(sample.token)]) {
+      seq.matcher->accept(*vocab[static_cast<size_t>(sample.token)]);
+    }
+  } else {
+    sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng);
+  }
   const TokenId token = sample.token;
   req.token_ids.push_back(token);
 
@@ -281,10 +313,17 @@ void Engine::process_sample(Sequence& seq, std::span<float> logits, Clock::time_
                                       token) != seq.params.stop_token_ids.end()) {
     reason = FinishReason::kStop;
     out.stop_token = token;
-  } else if (generated >= req.max_tokens || req.num_tokens() >= options_.scheduler.max_model_len) {
-    reason = FinishReason::kLength;
   }
-  DetokenizerDelta delta = seq.detokenizer->update(out.token_ids, reason == FinishReason::kStop);
+  // EOS and stop tokens are not text; the byte that completes a structured output is.
+  const bool stopped_by_token = reason == FinishReason::kStop;
+  if (reason == FinishReason::kNone) {
+    if (seq.matcher && seq.matcher->terminated()) {
+      reason = FinishReason::kStop;  // the JSON is complete and nothing may follow it
+    } else if (generated >= req.max_tokens || req.num_tokens() >= options_.scheduler.max_model_len) {
+      reason = FinishReason::kLength;
+    }
+  }
+  DetokenizerDelta delta = seq.detokenizer->update(out.token_ids, stopped_by_token);
   out.text = std::move(delta.text);
   if (delta.stop) {
     reason = FinishReason::kStop;

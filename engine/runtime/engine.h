@@ -9,6 +9,7 @@
 #include "engine/runtime/engine_request.h"
 #include "engine/runtime/engine_stats.h"
 #include "engine/runtime/output_stream.h"
+#include "engine/structured/grammar_token_filter.h"
 #include "engine/text/tokenizer.h"
 
 #include <atomic>
@@ -76,6 +77,8 @@ class Engine {
   void record_finished(const Sequence& seq, FinishReason reason, const std::string& error);  // REQUIRES: stats_mutex_
   void maybe_log_stats(Clock::time_point now);
   std::string validate(const EngineRequest& request) const;
+  // The bytes of every token id, built at the first structured-output sample.
+  const structured::VocabularyBytes& vocabulary_bytes();
 
   std::unique_ptr<Backend> backend_;
   std::shared_ptr<const Tokenizer> tokenizer_;
@@ -88,6 +91,7 @@ class Engine {
   std::unordered_map<uint64_t, std::unique_ptr<Sequence>> sequences_;  // by Request id
   std::unordered_map<uint64_t, std::shared_ptr<Parent>> parents_;       // by public id
   uint64_t next_sequence_id_ = 1;
+  structured::VocabularyBytes vocabulary_bytes_;
   Clock::time_point last_log_{};
   uint64_t logged_prompt_tokens_ = 0, logged_generation_tokens_ = 0;
   uint64_t logged_prefix_queries_ = 0, logged_prefix_hits_ = 0;

@@ -5,7 +5,9 @@
 #include "engine/core/request.h"
 #include "engine/core/sampler.h"
 #include "engine/core/sampling_params.h"
+#include "engine/structured/json_grammar.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,8 @@ struct EngineRequest {
   std::vector<TokenId> prompt_token_ids;
   SamplingParams params;             // params.n samples share the prompt (and its blocks)
   Clock::time_point arrival_time = Clock::now();  // when the server received it (TTFT, e2e)
+  // Structured output: every sample's text must be a text of this grammar (null: free).
+  std::shared_ptr<const structured::JsonGrammar> json_grammar;
 };
 
 // One update for one of a request's n samples.

@@ -196,6 +196,15 @@ std::optional<std::string_view> Tokenizer::id_to_token(std::int32_t id) const {
   return std::nullopt;
 }
 
+std::optional<std::string> Tokenizer::token_bytes(std::int32_t id) const {
+  if (const AddedToken* t = added_token(id)) {
+    if (t->special) return std::nullopt;
+    return t->content;  // added tokens decode to their content
+  }
+  if (const std::string* s = impl_->bpe.id_to_token(id)) return impl_->decoder.token_bytes(*s);
+  return std::nullopt;
+}
+
 std::optional<std::int32_t> Tokenizer::token_to_id(std::string_view token) const {
   if (const auto it = impl_->added_by_content.find(std::string(token));
       it != impl_->added_by_content.end()) {

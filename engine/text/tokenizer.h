@@ -46,6 +46,11 @@ class Tokenizer {
   std::optional<std::string_view> id_to_token(std::int32_t id) const;
   std::optional<std::int32_t> token_to_id(std::string_view token) const;
 
+  // The bytes token `id` adds to generated text (structured output matches them), or
+  // nullopt for special tokens, ids that name no token, and tokenizers whose decoding of
+  // a token depends on its neighbours.
+  std::optional<std::string> token_bytes(std::int32_t id) const;
+
   // The added token with this id, or nullptr.
   const AddedToken* added_token(std::int32_t id) const;
   const std::vector<AddedToken>& added_tokens() const;

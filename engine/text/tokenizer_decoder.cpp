@@ -47,4 +47,11 @@ std::string TokenDecoder::decode(const std::vector<std::string_view>& tokens) co
   return utf8::lossy(bytes);
 }
 
+std::optional<std::string> TokenDecoder::token_bytes(std::string_view token) const {
+  if (!byte_level_) return std::nullopt;
+  std::string bytes;
+  if (!byte_level::append_unmapped(bytes, token)) bytes.assign(token);
+  return bytes;
+}
+
 }  // namespace vllmctl

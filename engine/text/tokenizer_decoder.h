@@ -3,6 +3,7 @@
 // a space, as the tokenizers library does without a decoder).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@ class TokenDecoder {
 
   // Joins the token strings into text (always valid UTF-8).
   std::string decode(const std::vector<std::string_view>& tokens) const;
+  // The raw bytes one token adds to a decoded text (before the lossy UTF-8 step, so a
+  // token holding part of a character gives that part). Without a ByteLevel decoder the
+  // tokens are joined by spaces, so a token's bytes depend on its place: nullopt then.
+  std::optional<std::string> token_bytes(std::string_view token) const;
 
  private:
   bool byte_level_ = false;

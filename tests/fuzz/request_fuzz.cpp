@@ -12,6 +12,7 @@
 #include "cli/serve/request_parsing.h"
 #include "cli/serve/sampling_request.h"
 #include "engine/model/demo_tokenizer.h"
+#include "engine/structured/json_matcher.h"
 #include "engine/text/chat/tokenizer_chat_config.h"
 
 namespace {
@@ -42,7 +43,14 @@ void parse(uint8_t route, std::string_view text) {
     }
     (void)bool_field(body, "echo", false);
     (void)truncate_prompt_tokens(body, f.limits.max_model_len);
-    check_response_format(body);
+    // A schema that compiles must give a matcher that survives any bytes.
+    if (const auto grammar = parse_response_format(body)) {
+      structured::JsonMatcher matcher(grammar);
+      for (char c : text) {
+        if (!matcher.accept(std::string_view(&c, 1))) break;
+      }
+      (void)matcher.can_finish();
+    }
     return;
   }
   const chat::ChatRequest request = parse_chat_request(body);

@@ -413,6 +413,72 @@ check("usage: completion_tokens == max_tokens with ignore_eos (body passthrough)
   assertUsage(r.usage, 4);
 });
 
+// ---------------------------------------------------------------- structured output
+// The demo model's weights are random, so only the constraint makes its output JSON:
+// any text that parses and fits proves the mask works.
+const personSchema = {
+  type: "object",
+  properties: {
+    name: { type: "string", maxLength: 6 },
+    age: { type: "integer" },
+    admin: { type: "boolean" },
+    role: { enum: ["dev", "ops"] },
+  },
+  required: ["name", "age", "admin", "role"],
+  additionalProperties: false,
+};
+
+function assertPerson(text) {
+  const v = JSON.parse(text);
+  assert.deepEqual(Object.keys(v).sort(), ["admin", "age", "name", "role"], text);
+  assert.equal(typeof v.name, "string");
+  assert.ok([...v.name].length <= 6, text);
+  assert.ok(Number.isInteger(v.age), text);
+  assert.equal(typeof v.admin, "boolean");
+  assert.ok(["dev", "ops"].includes(v.role), text);
+}
+
+check("response_format json_schema: chat content parses and fits the schema (seeded, n=2)", async () => {
+  const r = await chat({
+    messages, max_tokens: 200, temperature: 1, seed: 11, n: 2,
+    response_format: { type: "json_schema", json_schema: { name: "person", strict: true, schema: personSchema } },
+  });
+  assert.equal(r.choices.length, 2);
+  for (const c of r.choices) {
+    assert.equal(c.finish_reason, "stop", JSON.stringify(c));
+    assertPerson(c.message.content);
+  }
+});
+
+check("response_format json_schema streamed: the deltas join into the same JSON", async () => {
+  const params = {
+    messages, max_tokens: 200, temperature: 1, seed: 5,
+    response_format: { type: "json_schema", json_schema: { name: "person", schema: personSchema } },
+  };
+  const full = await chat(params);
+  const chunks = await collect(await chat({ ...params, stream: true }));
+  const got = byIndex(chunks, (ch) => ch.delta?.content).get(0);
+  assert.equal(got.text, full.choices[0].message.content);
+  assert.deepEqual(got.finish, ["stop"]);
+  assertPerson(got.text);
+});
+
+check("response_format json_object: completions (greedy) and chat give a JSON object", async () => {
+  const c = await completion({ prompt: "JSON:", max_tokens: 200, temperature: 0, response_format: { type: "json_object" } });
+  assert.equal(c.choices[0].finish_reason, "stop", JSON.stringify(c.choices[0]));
+  const v = JSON.parse(c.choices[0].text);
+  assert.ok(v !== null && typeof v === "object" && !Array.isArray(v), c.choices[0].text);
+  const r = await chat({ messages, max_tokens: 200, seed: 3, response_format: { type: "json_object" } });
+  assert.equal(r.choices[0].finish_reason, "stop");
+  assert.equal(typeof JSON.parse(r.choices[0].message.content), "object");
+});
+
+check("response_format errors: unsupported keyword and unknown type are 400s", async () => {
+  await expectError(() => chat({ messages, response_format: { type: "json_schema", json_schema: { name: "x",
+    schema: { type: "string", pattern: "^a+$" } } } }), BadRequestError, 400, "pattern");
+  await expectError(() => chat({ messages, response_format: { type: "yaml" } }), BadRequestError, 400, "yaml");
+});
+
 // ---------------------------------------------------------------- errors
 async function expectError(promiseFn, Cls, status, what) {
   let err;

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -167,4 +168,65 @@ TEST_CASE("logprobs are of the raw logits, best first") {
   CHECK(r.top_logprobs[0].token == 1);
   CHECK(r.top_logprobs[0].logprob == doctest::Approx(std::log(0.5)));
   CHECK(r.top_logprobs[1].token == 3);
+}
+
+namespace {
+
+// Allows the listed tokens only; counts how often the sampler had to mask.
+class AllowSet final : public TokenFilter {
+ public:
+  explicit AllowSet(std::set<TokenId> allowed) : allowed_(std::move(allowed)) {}
+  bool allows(TokenId t) const override { return allowed_.count(t) > 0; }
+  void mask(std::span<float> logits) const override {
+    ++masks;
+    for (size_t i = 0; i < logits.size(); ++i) {
+      if (!allows(static_cast<TokenId>(i))) logits[i] = -std::numeric_limits<float>::infinity();
+    }
+  }
+  mutable int masks = 0;
+
+ private:
+  std::set<TokenId> allowed_;
+};
+
+}  // namespace
+
+TEST_CASE("a token filter: greedy takes the best allowed token, masking only when needed") {
+  SamplingParams p;
+  p.temperature = 0.0f;
+  std::mt19937_64 rng(0);
+  AllowSet filter({0, 2});
+  std::vector<float> l = logits_for(kProbs);  // best is 1, then 3, then 2
+  CHECK(sample_token(l, p, {}, {}, rng, &filter).token == 2);
+  CHECK(filter.masks == 1);
+  AllowSet lenient({1, 2});
+  l = logits_for(kProbs);
+  CHECK(sample_token(l, p, {}, {}, rng, &lenient).token == 1);
+  CHECK(lenient.masks == 0);  // the unmasked choice was allowed
+  AllowSet none({});
+  l = logits_for(kProbs);
+  CHECK(sample_token(l, p, {}, {}, rng, &none).token == -1);
+}
+
+TEST_CASE("a token filter: draws follow the distribution renormalised over allowed tokens") {
+  // Allowed {0, 2, 3} with probabilities .05, .15, .3: expect 0.1, 0.3, 0.6.
+  SamplingParams p;
+  p.temperature = 1.0f;
+  AllowSet filter({0, 2, 3});
+  std::mt19937_64 rng(42);
+  std::map<TokenId, int> counts;
+  constexpr int kDraws = 20000;
+  for (int i = 0; i < kDraws; ++i) {
+    std::vector<float> l = logits_for(kProbs);
+    ++counts[sample_token(l, p, {}, {}, rng, &filter).token];
+  }
+  CHECK(counts.count(1) == 0);
+  CHECK(counts[0] / double(kDraws) == doctest::Approx(0.1).epsilon(0.1));
+  CHECK(counts[2] / double(kDraws) == doctest::Approx(0.3).epsilon(0.05));
+  CHECK(counts[3] / double(kDraws) == doctest::Approx(0.6).epsilon(0.05));
+
+  // With top-k the filter applies first, as in vLLM: top_k = 1 keeps the best allowed token.
+  p.top_k = 1;
+  std::vector<float> l = logits_for(kProbs);
+  CHECK(sample_token(l, p, {}, {}, rng, &filter).token == 3);
 }
