@@ -132,7 +132,7 @@ void logprobs(float* token_logprobs, int32_t* top_tokens, float* top_logprobs,
     double sum = 0.0;
     for (int i = 0; i < vocab; ++i) sum += std::exp(static_cast<double>(raw[i] - max));
     const float log_z = max + static_cast<float>(std::log(sum));
-    token_logprobs[r] = raw[tokens[r]] - log_z;
+    token_logprobs[r] = tokens[r] >= 0 && tokens[r] < vocab ? raw[tokens[r]] - log_z : 0.0f;
     if (num_top <= 0) continue;
     std::iota(ids.begin(), ids.end(), 0);
     std::partial_sort(ids.begin(), ids.begin() + num_top, ids.end(), [&](int32_t a, int32_t b) {

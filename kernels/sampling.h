@@ -64,7 +64,7 @@ void sample(int32_t* tokens, const float* logits, float* scratch, const Sampling
 }  // namespace cuda
 
 // Log-softmax of the raw logits, as sample_token's logprobs: token_logprobs[r] of
-// tokens[r]; top_tokens / top_logprobs: [num_rows, num_top], best first (higher logit,
+// tokens[r] (0 when tokens[r] is -1, i.e. nothing was picked); top_tokens / top_logprobs: [num_rows, num_top], best first (higher logit,
 // then lower index); may be null when num_top == 0. logits: [num_rows, vocab] F32.
 // REQUIRES: 0 <= num_top <= vocab.
 namespace cpu {
