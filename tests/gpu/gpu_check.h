@@ -98,6 +98,29 @@ inline int finish() {
   return g_num_failures ? 1 : 0;
 }
 
+// True when GPU_CHECK_QUICK is set (run.sh sets it under compute-sanitizer, which is
+// ~100x slower): tests may then run fewer or smaller cases.
+inline bool quick() { return std::getenv("GPU_CHECK_QUICK") != nullptr; }
+
+// Mean milliseconds per call of f() (which launches work on `stream`) over `iters` calls
+// after one warm-up call, timed with CUDA events.
+template <class F>
+float time_ms(F&& f, int iters = 20, cudaStream_t stream = nullptr) {
+  cudaEvent_t start, stop;
+  CUDA_OK(cudaEventCreate(&start));
+  CUDA_OK(cudaEventCreate(&stop));
+  f();
+  CUDA_OK(cudaEventRecord(start, stream));
+  for (int i = 0; i < iters; ++i) f();
+  CUDA_OK(cudaEventRecord(stop, stream));
+  CUDA_OK(cudaEventSynchronize(stop));
+  float ms = 0;
+  CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
+  CUDA_OK(cudaEventDestroy(start));
+  CUDA_OK(cudaEventDestroy(stop));
+  return ms / static_cast<float>(iters);
+}
+
 // Deterministic RNG (splitmix64): same seed, same inputs, on every platform.
 class Rng {
  public:
@@ -236,8 +259,9 @@ inline ErrorStats compare(const float* got, const float* want, size_t n, Toleran
     const double abs = std::fabs(g - w);
     const double rel = abs / std::fmax(std::fabs(w), 1e-30);
     const double allowed = tol.atol + tol.rtol * std::fabs(w);
-    const bool bad = std::isnan(g) != std::isnan(w) || (!std::isnan(w) && !(abs <= allowed));
-    if (!std::isnan(abs)) {
+    const bool equal = g == w || (std::isnan(g) && std::isnan(w));  // incl. equal infinities
+    const bool bad = !equal && !(abs <= allowed);
+    if (!equal && !std::isnan(abs)) {
       if (abs > s.max_abs && s.num_bad == 0 && !bad) s.worst = i;
       s.max_abs = std::fmax(s.max_abs, abs);
       s.max_rel = std::fmax(s.max_rel, rel);
