@@ -246,14 +246,14 @@ void Engine::step() {
 }
 
 const structured::VocabularyBytes& Engine::vocabulary_bytes() {
-  if (vocabulary_bytes_.empty()) {
-    const int vocab = backend_->vocab_size();
-    vocabulary_bytes_.resize(static_cast<size_t>(vocab));
-    for (int id = 0; id < std::min(vocab, tokenizer_->size()); ++id) {
-      vocabulary_bytes_[static_cast<size_t>(id)] = tokenizer_->token_bytes(id);
+  if (!vocabulary_bytes_) {
+    std::vector<std::optional<std::string>> bytes(static_cast<size_t>(backend_->vocab_size()));
+    for (int id = 0; id < std::min(backend_->vocab_size(), tokenizer_->size()); ++id) {
+      bytes[static_cast<size_t>(id)] = tokenizer_->token_bytes(id);
     }
+    vocabulary_bytes_.emplace(std::move(bytes));
   }
-  return vocabulary_bytes_;
+  return *vocabulary_bytes_;
 }
 
 void Engine::process_sample(Sequence& seq, std::span<float> logits, Clock::time_point now) {
@@ -269,7 +269,7 @@ void Engine::process_sample(Sequence& seq, std::span<float> logits, Clock::time_
     sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng, &filter);
     // Nothing allowed (min_tokens masks the end of a complete text): end it anyway.
     if (sample.token < 0) sample.token = options_.eos_token_ids.empty() ? 0 : options_.eos_token_ids.front();
-    const auto& vocab = vocabulary_bytes();
+    const auto& vocab = vocabulary_bytes().bytes;
     if (static_cast<size_t>(sample.token) < vocab.size() && vocab[static_cast<size_t>(sample.token)]) {
       seq.matcher->accept(*vocab[static_cast<size_t>(sample.token)]);
     }

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -91,7 +92,7 @@ class Engine {
   std::unordered_map<uint64_t, std::unique_ptr<Sequence>> sequences_;  // by Request id
   std::unordered_map<uint64_t, std::shared_ptr<Parent>> parents_;       // by public id
   uint64_t next_sequence_id_ = 1;
-  structured::VocabularyBytes vocabulary_bytes_;
+  std::optional<structured::VocabularyBytes> vocabulary_bytes_;
   Clock::time_point last_log_{};
   uint64_t logged_prompt_tokens_ = 0, logged_generation_tokens_ = 0;
   uint64_t logged_prefix_queries_ = 0, logged_prefix_hits_ = 0;

@@ -4,6 +4,7 @@
 #include "engine/structured/json_matcher.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace vllmctl::structured {
@@ -486,6 +487,25 @@ bool JsonMatcher::can_finish() const {
     }
   }
   return false;
+}
+
+int JsonMatcher::string_room() const {
+  int room = -1;
+  for (const Thread& t : threads_) {
+    if (t.frames.empty()) return -1;
+    const Frame& f = t.frames.back();
+    const SchemaNode& node = grammar_->nodes[static_cast<size_t>(f.node)];
+    int r;
+    if (f.type == Frame::Type::kString && f.str_mode == kNormal) {
+      r = node.max_length < 0 ? std::numeric_limits<int>::max() : node.max_length - f.count;
+    } else if (f.type == Frame::Type::kObject && f.state == kKey && f.str_mode == kNormal && node.additional >= 0) {
+      r = std::numeric_limits<int>::max();
+    } else {
+      return -1;  // a thread elsewhere: tokens must be tried one by one
+    }
+    room = std::max(room, r);
+  }
+  return room;
 }
 
 bool JsonMatcher::terminated() const {

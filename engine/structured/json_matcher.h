@@ -31,6 +31,9 @@ class JsonMatcher {
   bool can_finish() const;
   // Complete, and no byte may follow: only EOS.
   bool terminated() const;
+  // Inside a string (a value, or a key that may be any text), between characters: how
+  // many more characters fit (INT_MAX when unbounded). -1 in any other state.
+  int string_room() const;
   // False when no text can satisfy the grammar (every alternative died at the start).
   bool alive() const { return !threads_.empty(); }
 
