@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds each tests/gpu/*_test.cu into its own binary build-gpu/<name>, linked with every
 # kernel (kernels/*.cu) and CPU twin (kernels/*.cpp). Needs nvcc, not a GPU.
-#   ARCH=sm_80 bash tests/gpu/build.sh      (default sm_90; NVCC=/path/to/nvcc; JOBS=N)
+#   ARCH=sm_80 bash tests/gpu/build.sh   (default sm_90; also NVCC=, CXX= (twins, C++20), JOBS=)
 # Kernel objects are compiled once and shared by the tests; only changed sources rebuild.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -9,6 +9,7 @@ cd "$root"
 NVCC="${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}"
 ARCH="${ARCH:-sm_90}"
 JOBS="${JOBS:-2}"
+CXX="${CXX:-g++}"
 out="build-gpu"
 obj="$out/obj-$ARCH"
 mkdir -p "$obj"
@@ -21,8 +22,13 @@ compile() {
   if [[ -f "$o" && -z "$(find "$src" kernels tests/gpu -newer "$o" \( -name '*.h' -o -name '*.cuh' -o -path "$src" \) -print -quit)" ]]; then
     return 0
   fi
-  echo "nvcc $src"
-  "$NVCC" "${flags[@]}" -c "$src" -o "$o"
+  if [[ "$src" == *.cpp ]]; then  # the CPU twins: C++20 like the CMake build
+    echo "$CXX $src"
+    "$CXX" -std=c++20 -O2 -fopenmp -I"$root" -c "$src" -o "$o"
+  else
+    echo "nvcc $src"
+    "$NVCC" "${flags[@]}" -c "$src" -o "$o"
+  fi
 }
 
 sources=(kernels/*.cu kernels/*.cpp)
