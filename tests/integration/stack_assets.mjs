@@ -352,12 +352,17 @@ async function live(prom, metricsFile, minFinished, files, { rules = true } = {}
     const r = await query(prom, 'sum(vllm:request_success_total)');
     return r.n === 1 && Number(r.data.result[0].value[1]) >= minFinished ? true : r.data.result;
   });
-  // Let the rule manager evaluate at least twice after that scrape.
+  // Two more scrapes after that one, so a series born during the traffic (http_*) has two
+  // samples for rate(), and the rule manager evaluates at least twice after it.
   const since = Date.now() / 1000 + 0.2;
+  await poll('two more scrapes', 15, async () => {
+    const r = await query(prom, 'max(timestamp(up{job="vllm"}))');
+    return r.n === 1 && Number(r.data.result[0].value[1]) > since + 2 ? true : r.data.result;
+  });
   if (rules) await poll('the rules to be evaluated', 15, async () => {
     const groups = (await promGet(prom, '/api/v1/rules', {})).groups;
     const rules = groups.flatMap((g) => g.rules);
-    return rules.length > 0 && rules.every((r) => Date.parse(r.lastEvaluation) / 1000 > since + 1) ? true : rules.map((r) => r.lastEvaluation);
+    return rules.length > 0 && rules.every((r) => Date.parse(r.lastEvaluation) / 1000 > since + 2) ? true : rules.map((r) => r.lastEvaluation);
   });
 
   let checked = 0;

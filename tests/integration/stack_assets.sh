@@ -41,10 +41,12 @@ mjs=$here/stack_assets.mjs
 work=$(mktemp -d)
 export XDG_CACHE_HOME="$work/cache"
 pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+cleanup() {  # newest first: Prometheus flushes its remote write to a live VictoriaMetrics
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -73,6 +75,7 @@ port=$(free_port)
 pids+=($!)
 wait_healthy "$port" "$work/serve.log"
 base="http://127.0.0.1:$port"
+curl -sf "$base/v1/models" >/dev/null  # so http_requests_total exists before the baseline scrapes
 
 # VictoriaMetrics: -search.latencyOffset=1s (default 30s) so fresh samples are queryable.
 vm_port=$(free_port)
@@ -101,7 +104,8 @@ EOF
 promtool check config "$work/prometheus.yml" > "$work/promtool-config.out" 2>&1 ||
   { cat "$work/promtool-config.out" >&2; exit 1; }
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn > "$work/prometheus.log" 2>&1 &
+  --web.listen-address="127.0.0.1:$prom_port" --storage.remote.flush-deadline=2s \
+  --log.level=warn > "$work/prometheus.log" 2>&1 &
 pids+=($!)
 prom="http://127.0.0.1:$prom_port"
 for i in $(seq 1 150); do
