@@ -96,7 +96,7 @@ void check_decode(const Shape& s, DType t, int block_size, const std::vector<Seq
                   uint64_t seed, int max_context_len = 0, bool via_graph = false,
                   const char* what = "decode") {
   Batch b = make_batch(seed, t, s.head_dim, s.num_heads, s.num_kv_heads, block_size, seqs);
-  if (max_context_len > 0) b.max_context_len = max_context_len;
+  if (max_context_len > 0) vllmctl::kernels::attention_test::widen_max_context_len(b, max_context_len);
   DeviceBatch d(b);
   const size_t ws_bytes = vllmctl::kernels::attention_decode_workspace_bytes(
       b.num_seqs(), s.num_heads, s.head_dim, d.meta.max_context_len);

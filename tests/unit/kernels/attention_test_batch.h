@@ -180,6 +180,23 @@ inline Batch make_batch(uint64_t seed, DType dtype, int head_dim, int num_heads,
   return b;
 }
 
+// Raises max_context_len past every context (a CUDA-graph bucket sized for longer
+// sequences), widening the block tables to match with entries pointing at a NaN block.
+inline void widen_max_context_len(Batch& b, int max_context_len) {
+  const int width = (max_context_len + b.block_size - 1) / b.block_size + 1;
+  if (width > b.max_blocks_per_seq) {
+    const int32_t nan_block = b.block_tables.back();  // every table ends with a padding entry
+    std::vector<int32_t> tables(static_cast<size_t>(b.num_seqs()) * width, nan_block);
+    for (int s = 0; s < b.num_seqs(); ++s) {
+      std::copy_n(b.block_tables.begin() + static_cast<ptrdiff_t>(s) * b.max_blocks_per_seq,
+                  b.max_blocks_per_seq, tables.begin() + static_cast<ptrdiff_t>(s) * width);
+    }
+    b.block_tables = std::move(tables);
+    b.max_blocks_per_seq = width;
+  }
+  b.max_context_len = std::max(b.max_context_len, max_context_len);
+}
+
 // The reference, in double, straight from the definition on the logical K/V: row i of
 // sequence s (position ctx - q_len + i) attends to keys 0..position; ctx 0 gives zeros.
 // Returns [num_tokens, num_heads, head_dim].
