@@ -13,8 +13,13 @@
 //       Sends chat and completion requests (some concurrent, one streamed, several sharing a
 //       prompt prefix) and prints how many requests finished.
 //   node stack_assets.mjs live PROM_URL METRICS_FILE MIN_FINISHED DASHBOARD.json...
-//       Waits until Prometheus has scraped MIN_FINISHED finished requests and evaluated the
-//       rules, then queries every expression (see "How expressions are validated" below).
+//       Waits until Prometheus has scraped MIN_FINISHED finished requests (and two more
+//       scrapes, and two rule evaluations), then queries every dashboard expression and every
+//       alert rule (see "How expressions are validated" below).
+//   node stack_assets.mjs live-dashboards URL METRICS_FILE MIN_FINISHED DASHBOARD.json...
+//       The same for the dashboards only, against any PromQL endpoint (VictoriaMetrics).
+//   node stack_assets.mjs selftest
+//       The scanner's own unit checks.
 //
 // How expressions are validated (live):
 //   * Dashboard expressions run as Grafana would send them, with $__rate_interval -> 1m,
@@ -31,6 +36,7 @@
 //     operand is cut again, and each leaf loses its trailing comparison with a number
 //     (`> 0.9`, `== 0`). Every leaf must then return data without NaN/Inf: the selectors
 //     exist, the ratios are computable, and only the threshold keeps the alert quiet.
+//     VllmTargetDown's first leaf is up{job=~"vllm.*"}, so the test's scrape job is "vllm".
 //     (Comparisons inside parentheses that are not set-operator operands, such as the
 //     `(total > 0)` guard of a ratio, are kept: they are part of the value, not a threshold.)
 //   * Every metric name in any expression must be a sample name in the server's /metrics
