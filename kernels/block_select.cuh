@@ -15,11 +15,13 @@ constexpr int kSelectThreads = 1024;  // blockDim.x of every kernel using this f
 constexpr int kSelectWarps = kSelectThreads / 32;
 
 // Masses as 2^-56 fixed point: integer sums are exact and order-free, so the radix
-// passes agree with each other and results do not depend on scheduling.
+// passes agree with each other and results do not depend on scheduling. Rounded up, so
+// every positive probability weighs at least one unit (a draw of u = 0 then takes the
+// first kept token, as on the host); a row's sum is off by at most vocab * 2^-56.
 constexpr double kFixScale = 72057594037927936.0;  // 2^56
 constexpr double kFixInv = 1.0 / kFixScale;
 __device__ __forceinline__ unsigned long long to_fix(double p) {
-  return static_cast<unsigned long long>(p * kFixScale);
+  return static_cast<unsigned long long>(ceil(p * kFixScale));
 }
 
 struct SelectShared {
