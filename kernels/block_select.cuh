@@ -92,6 +92,13 @@ struct Chunk {
 __device__ __forceinline__ float prob(const float* e, float inv, int i) { return __fmul_rn(e[i], inv); }
 __device__ __forceinline__ unsigned key_of(float p) { return __float_as_uint(p); }
 
+// The weight of a count: every member weighs 1 (the histogram then needs no sums).
+struct UnitWeight {
+  __device__ unsigned long long operator()(float) const { return 1ull; }
+};
+template <class W> constexpr bool kUnitWeight = false;
+template <> constexpr bool kUnitWeight<UnitWeight> = true;
+
 struct Cut {
   unsigned key;  // the element's probability bits
   int index;     // -1: the total weight never reached the target
@@ -127,16 +134,22 @@ __device__ Cut radix_cut(const float* e, float inv, int vocab, Member member, We
           w = weight(p);
         }
       }
-      if (__all_sync(kFullMask, digit < 0)) continue;
-      const unsigned peers = __match_any_sync(kFullMask, digit);
-      unsigned long long sum = 0;  // of w over the lanes with the same digit
-      for (int j = 0; j < 32; ++j) {
-        const unsigned long long wj = __shfl_sync(kFullMask, w, j);
-        if ((peers >> j) & 1u) sum += wj;
-      }
-      if (digit >= 0 && lane == __ffs(peers) - 1) {
-        atomicAdd(&sh.hist_n[digit], static_cast<unsigned>(__popc(peers)));
-        atomicAdd(&sh.hist_w[digit], sum);
+      // Warp-aggregated: one pair of shared atomics per distinct digit in the warp.
+      unsigned pending = __ballot_sync(kFullMask, digit >= 0);
+      while (pending) {  // warp-uniform
+        const int leader = __ffs(pending) - 1;
+        const int d = __shfl_sync(kFullMask, digit, leader);
+        const unsigned group = __ballot_sync(kFullMask, digit == d);
+        unsigned long long sum = digit == d ? w : 0ull;
+        if (!kUnitWeight<Weight>) {
+          for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(kFullMask, sum, o);
+        }
+        if (lane == leader) {
+          const auto n = static_cast<unsigned>(__popc(group));
+          atomicAdd(&sh.hist_n[d], n);
+          atomicAdd(&sh.hist_w[d], kUnitWeight<Weight> ? static_cast<unsigned long long>(n) : sum);
+        }
+        pending &= ~group;
       }
     }
     __syncthreads();

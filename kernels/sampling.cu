@@ -127,7 +127,7 @@ __global__ void __launch_bounds__(kSelectThreads)
   if (top_k_applied) {
     const auto k = static_cast<unsigned long long>(top_k);
     const device::Cut c = device::radix_cut(
-        e, inv, vocab, candidate, [](float) { return 1ull; },
+        e, inv, vocab, candidate, device::UnitWeight{},
         [k](unsigned long long n) { return n >= k; }, sh);
     cut_key = c.key;
     cut_index = c.index;
