@@ -4,6 +4,7 @@
 // (the 16-byte paths), plus a bandwidth line for the norms and the activation.
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 
 #include "kernels/activation.h"
@@ -204,6 +205,34 @@ void test_convert(Rng& rng) {
   }
 }
 
+// Launchers reject bad shapes with std::invalid_argument before touching the device.
+void test_preconditions() {
+  auto throws = [](const char* what, auto&& f) {
+    bool thrown = false;
+    try {
+      f();
+    } catch (const std::invalid_argument&) {
+      thrown = true;
+    }
+    CHECK_MSG(thrown, "%s did not throw std::invalid_argument", what);
+  };
+  const DType t = DType::kBF16;
+  throws("rms_norm hidden 0", [&] { k::cuda::rms_norm(nullptr, nullptr, nullptr, 1, 0, 1e-6f, t, nullptr); });
+  throws("rope odd head_dim", [&] {
+    k::cuda::rope_neox(nullptr, nullptr, nullptr, nullptr, 1, 1, 1, 7, 7, 7, t, nullptr);
+  });
+  throws("rope q_stride", [&] {
+    k::cuda::rope_neox(nullptr, nullptr, nullptr, nullptr, 1, 2, 1, 8, 8, 8, t, nullptr);
+  });
+  throws("silu inter 0", [&] { k::cuda::silu_and_mul(nullptr, nullptr, 1, 0, t, nullptr); });
+  throws("write_kv k_stride", [&] {
+    k::PagedKv c{nullptr, nullptr, t, 1, 16, 2, 64};
+    k::cuda::write_kv(c, nullptr, nullptr, nullptr, 1, 64, 128, nullptr);
+  });
+  throws("convert n < 0", [&] { k::cuda::convert(nullptr, t, nullptr, DType::kF32, -1, nullptr); });
+  throws("embedding num_tokens < 0", [&] { k::cuda::embedding(nullptr, nullptr, nullptr, -1, 8, t, nullptr); });
+}
+
 // Effective bandwidth of the memory-bound kernels at Qwen2.5-7B shapes, bf16 (informative).
 void report_bandwidth(Rng& rng) {
   const int tokens = 4096, hidden = 3584, inter = 18944;
@@ -237,6 +266,7 @@ int main() {
   test_silu_and_mul(rng);
   test_write_kv(rng);
   test_convert(rng);
+  test_preconditions();
   CUDA_OK(cudaDeviceSynchronize());
   if (!gpu_check::quick()) report_bandwidth(rng);
   CUDA_OK(cudaDeviceSynchronize());
