@@ -97,4 +97,75 @@ __device__ __forceinline__ void load_kv_rows(float* smem, int stride, int rows, 
   }
 }
 
+// Copies `rows` rows of D 16-bit elements (16-byte vectors, no conversion) from the paged
+// cache into smem (row stride `stride` elements, a multiple of 8): row j is position
+// first + j when first + j < end, zero otherwise. Same contract as load_kv_rows.
+template <typename T, int D, int kThreads>
+__device__ __forceinline__ void copy_kv_rows(T* smem, int stride, int rows, const T* cache,
+                                             const int32_t* table, int block_size,
+                                             int num_kv_heads, int kv_head, int first, int end) {
+  static_assert(sizeof(T) == 2, "tensor-core tiles hold 16-bit elements");
+  constexpr int kVecsPerRow = D / 8;
+  for (int v = threadIdx.x; v < rows * kVecsPerRow; v += kThreads) {
+    const int j = v / kVecsPerRow;
+    const int c = (v % kVecsPerRow) * 8;
+    const int pos = first + j;
+    uint4 val = make_uint4(0u, 0u, 0u, 0u);
+    if (pos < end) {
+      const int64_t slot =
+          static_cast<int64_t>(table[pos / block_size]) * block_size + pos % block_size;
+      val = *reinterpret_cast<const uint4*>(cache + (slot * num_kv_heads + kv_head) * D + c);
+    }
+    *reinterpret_cast<uint4*>(smem + j * stride + c) = val;
+  }
+}
+
+// Two F32 values rounded to T and packed into the 32 bits an mma fragment register holds
+// (the first value in the low half); `rounded` gets them back as F32.
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, __nv_bfloat16*, float2& rounded) {
+  __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+  rounded = __bfloat1622float2(h);
+  return *reinterpret_cast<uint32_t*>(&h);
+}
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, __half*, float2& rounded) {
+  __half2 h = __floats2half2_rn(lo, hi);
+  rounded = __half22float2(h);
+  return *reinterpret_cast<uint32_t*>(&h);
+}
+
+// Tensor-core primitives (sm_80+), warp-collective. Fragment layouts (PTX ISA, mma.m16n8k16
+// with 16-bit inputs; g = lane / 4, t = lane % 4; each register holds two elements, the
+// lower column in the low half):
+//   A 16x16: a[0] (row g, cols 2t, 2t+1), a[1] (row g+8, same), a[2] (row g, cols 8+2t..),
+//            a[3] (row g+8, cols 8+2t..)
+//   B 16x8:  b[0] (rows 2t, 2t+1, col g), b[1] (rows 8+2t, 8+2t+1, col g)
+//   C 16x8:  c[0], c[1] (row g, cols 2t, 2t+1), c[2], c[3] (row g+8, same)
+// d += a * b, F32 accumulation.
+__device__ __forceinline__ void mma_16816(float (&d)[4], const uint32_t (&a)[4],
+                                          const uint32_t (&b)[2], __nv_bfloat16*) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+__device__ __forceinline__ void mma_16816(float (&d)[4], const uint32_t (&a)[4],
+                                          const uint32_t (&b)[2], __half*) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+// The B fragment of a 16x8 block stored row-major in smem as [k][n] (V: keys x head_dim),
+// via ldmatrix.trans: lanes 0-15 pass the address of row (lane % 16) of the block, whose
+// 8 elements are 16 contiguous bytes (16-byte aligned).
+__device__ __forceinline__ void ldmatrix_x2_trans(uint32_t (&b)[2], const void* row_address) {
+  const uint32_t address = static_cast<uint32_t>(__cvta_generic_to_shared(row_address));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0, %1}, [%2];\n"
+               : "=r"(b[0]), "=r"(b[1])
+               : "r"(address));
+}
+
 }  // namespace vllmctl::kernels::attention_detail

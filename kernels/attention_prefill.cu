@@ -1,6 +1,7 @@
 // CUDA prefill attention: flash-attention style (online softmax over key tiles held in
-// shared memory), varlen causal GQA over the paged KV cache, F32 accumulation. A plain-FMA
-// path: it runs on every supported GPU (sm_75+) and for every dtype.
+// shared memory), varlen causal GQA over the paged KV cache, F32 accumulation. Two kernels
+// of the same function: a plain-FMA one for every GPU (sm_75+) and dtype, and a
+// tensor-core one (mma.sync) for bf16/f16 on sm_80+, which the launcher prefers.
 #include "kernels/attention_prefill.h"
 
 #include <cuda_bf16.h>
@@ -9,14 +10,21 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "kernels/attention_common.cuh"
+#include "kernels/attention_prefill_mma.cuh"
 
 namespace vllmctl::kernels {
 namespace {
 
+using attention_detail::attention_prefill_mma_kernel;
+using attention_detail::kMmaThreads;
+using attention_detail::kMmaTileM;
 using attention_detail::kVec;
 using attention_detail::load_kv_rows;
 using attention_detail::load_vec;
@@ -213,16 +221,40 @@ attention_prefill_kernel(T* __restrict__ out, const T* __restrict__ q, const T* 
   }
 }
 
+// True when the current device has bf16/f16 mma.sync (sm_80+), unless
+// VLLMCTL_ATTENTION_NO_MMA is set to something other than 0 (the FMA path everywhere: for
+// debugging, and so that the GPU test covers both paths).
+bool use_tensor_cores() {
+  const char* off = std::getenv("VLLMCTL_ATTENTION_NO_MMA");
+  if (off != nullptr && off[0] != '\0' && std::strcmp(off, "0") != 0) return false;
+  int device = 0, major = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) {
+    return false;
+  }
+  return major >= 8;
+}
+
 template <typename T, int D>
 void launch_prefill(void* out, const void* q, const PagedKv& kv, const AttentionBatch& batch,
                     int num_heads, float scale, cudaStream_t stream) {
+  const float scale_log2 = scale * 1.4426950408889634f;  // softmax in base 2
+  if constexpr (!std::is_same_v<T, float>) {
+    if (use_tensor_cores()) {
+      const dim3 grid((batch.max_query_len + kMmaTileM - 1) / kMmaTileM, num_heads, batch.num_seqs);
+      attention_prefill_mma_kernel<T, D><<<grid, kMmaThreads, 0, stream>>>(
+          static_cast<T*>(out), static_cast<const T*>(q), static_cast<const T*>(kv.k),
+          static_cast<const T*>(kv.v), batch.query_start, batch.context_lens, batch.block_tables,
+          batch.max_blocks_per_seq, kv.block_size, num_heads, kv.num_kv_heads, scale_log2);
+      return;
+    }
+  }
   constexpr int kM = PrefillTile<D>::kM;
   const dim3 grid((batch.max_query_len + kM - 1) / kM, num_heads, batch.num_seqs);
   attention_prefill_kernel<T, D><<<grid, kThreads, 0, stream>>>(
       static_cast<T*>(out), static_cast<const T*>(q), static_cast<const T*>(kv.k),
       static_cast<const T*>(kv.v), batch.query_start, batch.context_lens, batch.block_tables,
-      batch.max_blocks_per_seq, kv.block_size, num_heads, kv.num_kv_heads,
-      scale * 1.4426950408889634f);
+      batch.max_blocks_per_seq, kv.block_size, num_heads, kv.num_kv_heads, scale_log2);
 }
 
 template <typename T>

@@ -1,12 +1,14 @@
 // GPU test of the attention launchers against their CPU twins: cuda::attention_prefill and
 // cuda::attention_decode on random ragged batches (Qwen2.5 0.5B- and 7B-like GQA shapes,
 // every dtype, block sizes 16 and 32, shuffled block tables, a NaN-filled cache outside the
-// contexts), split-K up to 4096 tokens, padding slots, CUDA-graph capture, the host-side
-// argument checks, and a rough timing line. Its own main; skips cleanly without a device.
+// contexts), both prefill kernels (tensor-core and FMA), split-K up to 4096 tokens, padding
+// slots, CUDA-graph capture, the host-side argument checks, and rough timings. Its own
+// main; skips cleanly without a device.
 #include <cuda_runtime.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -241,6 +243,14 @@ void report_timings() {
     });
     const double flops = 4.0 * s.num_heads * s.head_dim * 4096.0 * 4097.0 / 2;  // causal
     std::printf("time prefill 7b bf16 4096 tokens: %.3f ms, %.1f TFLOP/s\n", ms, flops / ms / 1e9);
+    setenv("VLLMCTL_ATTENTION_NO_MMA", "1", 1);
+    const float fma_ms = time_ms([&] {
+      kcuda::attention_prefill(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
+                               nullptr);
+    });
+    unsetenv("VLLMCTL_ATTENTION_NO_MMA");
+    std::printf("time prefill 7b bf16 4096 tokens, FMA kernel: %.3f ms, %.1f TFLOP/s\n", fma_ms,
+                flops / fma_ms / 1e9);
   }
   CUDA_LAUNCH_OK();
 }
@@ -277,6 +287,12 @@ int main() {
   // The prefill launcher on an all-decode batch, and with a larger max_query_len than used.
   check_prefill(kQwen7b, DType::kBF16, 16, decode_seqs(19, 20, 2000), 19, "prefill-decode-rows");
   check_prefill(kQwen05b, DType::kBF16, 32, mixed_seqs(20, 6, 500), 20, "prefill-wide-grid", 300);
+  // The FMA prefill kernel for bf16/f16 too (the launcher prefers tensor cores on sm_80+).
+  setenv("VLLMCTL_ATTENTION_NO_MMA", "1", 1);
+  check_prefill(kQwen05b, DType::kBF16, 16, mixed_seqs(21, 9, 1100), 21, "prefill-fma");
+  check_prefill(kQwen7b, DType::kF16, 32, mixed_seqs(22, 9, 1100), 22, "prefill-fma");
+  check_prefill(kQwen7b, DType::kBF16, 16, {{700, 700}, {130, 1500}}, 23, "prefill-fma-long");
+  unsetenv("VLLMCTL_ATTENTION_NO_MMA");
   check_argument_errors();
   CUDA_OK(cudaDeviceSynchronize());
   report_timings();
