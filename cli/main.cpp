@@ -14,6 +14,7 @@ using AddCommand = void (*)(CLI::App&, vllmctl::CliContext&);
 // The table of top-level subcommands, in the order `--help` lists them.
 constexpr AddCommand kCommands[] = {
     vllmctl::add_serve_command,
+    vllmctl::add_stack_command,
     vllmctl::add_model_command,
     vllmctl::add_bench_command,
     vllmctl::add_version_command,
