@@ -17,8 +17,9 @@
 #      handled), no alert may be pending or firing, every metric name the assets use must be
 #      on the server's /metrics, and every dashboard query also runs against VictoriaMetrics
 #      (the dashboards' other datasource).
-# Run by hand: VLLMCTL=build/vllmctl bash tests/integration/stack_assets.sh
-# Needs prometheus/promtool (Debian's prometheus package) and node 20: `bash packaging/setup.sh --test`.
+# Run by hand: bash tests/integration/stack_assets.sh (VLLMCTL defaults to build/vllmctl).
+# Needs prometheus, promtool, victoria-metrics (Debian packages) and node >= 18:
+# `bash packaging/setup.sh --test`. Takes about 15-20 s.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${VLLMCTL_SOURCE_DIR:=$(cd "$here/../.." && pwd)}"
@@ -128,8 +129,10 @@ done
 finished=$(timeout 60 node "$mjs" traffic "$base") || { echo "traffic failed" >&2; dump_logs; exit 1; }
 echo "sent $finished requests"
 curl -sf "$base/metrics" > "$work/metrics.txt"
+echo "against Prometheus:"
 timeout 90 node "$mjs" live "$prom" "$work/metrics.txt" "$finished" "${dashboards[@]}" ||
   { dump_logs; exit 1; }
+echo "against VictoriaMetrics (dashboards only):"
 timeout 60 node "$mjs" live-dashboards "$vm" "$work/metrics.txt" "$finished" "${dashboards[@]}" ||
   { dump_logs; exit 1; }
 
