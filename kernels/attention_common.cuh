@@ -61,6 +61,35 @@ __device__ __forceinline__ void store_vec(const float* src, __half* dst) {
   *reinterpret_cast<uint4*>(dst) = raw;
 }
 
+// kVec<T> elements (16 bytes, 16-byte aligned, global or shared) as F32 registers.
+__device__ __forceinline__ void load_regs(const float* src, float (&dst)[4]) {
+  const float4 v = *reinterpret_cast<const float4*>(src);
+  dst[0] = v.x, dst[1] = v.y, dst[2] = v.z, dst[3] = v.w;
+}
+__device__ __forceinline__ void load_regs(const __nv_bfloat16* src, float (&dst)[8]) {
+  const uint4 raw = *reinterpret_cast<const uint4*>(src);
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __bfloat1622float2(h[i]);
+    dst[2 * i] = f.x, dst[2 * i + 1] = f.y;
+  }
+}
+__device__ __forceinline__ void load_regs(const __half* src, float (&dst)[8]) {
+  const uint4 raw = *reinterpret_cast<const uint4*>(src);
+  const __half2* h = reinterpret_cast<const __half2*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __half22float2(h[i]);
+    dst[2 * i] = f.x, dst[2 * i + 1] = f.y;
+  }
+}
+
+// One element as F32.
+__device__ __forceinline__ float to_f32(float x) { return x; }
+__device__ __forceinline__ float to_f32(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float to_f32(__half x) { return __half2float(x); }
+
 // One F32 value rounded to T (nearest even) and stored.
 __device__ __forceinline__ void store_scalar(float x, float* dst) { *dst = x; }
 __device__ __forceinline__ void store_scalar(float x, __nv_bfloat16* dst) {
@@ -97,18 +126,17 @@ __device__ __forceinline__ void load_kv_rows(float* smem, int stride, int rows, 
   }
 }
 
-// Copies `rows` rows of D 16-bit elements (16-byte vectors, no conversion) from the paged
-// cache into smem (row stride `stride` elements, a multiple of 8): row j is position
+// Copies `rows` rows of D elements (16-byte vectors, no conversion) from the paged cache
+// into smem (row stride `stride` elements, a multiple of kVec<T>): row j is position
 // first + j when first + j < end, zero otherwise. Same contract as load_kv_rows.
 template <typename T, int D, int kThreads>
 __device__ __forceinline__ void copy_kv_rows(T* smem, int stride, int rows, const T* cache,
                                              const int32_t* table, int block_size,
                                              int num_kv_heads, int kv_head, int first, int end) {
-  static_assert(sizeof(T) == 2, "tensor-core tiles hold 16-bit elements");
-  constexpr int kVecsPerRow = D / 8;
+  constexpr int kVecsPerRow = D / kVec<T>;
   for (int v = threadIdx.x; v < rows * kVecsPerRow; v += kThreads) {
     const int j = v / kVecsPerRow;
-    const int c = (v % kVecsPerRow) * 8;
+    const int c = (v % kVecsPerRow) * kVec<T>;
     const int pos = first + j;
     uint4 val = make_uint4(0u, 0u, 0u, 0u);
     if (pos < end) {

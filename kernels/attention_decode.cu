@@ -1,5 +1,5 @@
 // CUDA decode attention over the paged KV cache (vLLM paged_attention_v2's shape): one
-// block per (KV head, sequence, 512-token partition) scores the partition for all the query
+// block per (KV head, sequence, 256-token partition) scores the partition for all the query
 // heads of that KV head, so each K/V tile is loaded once per group; a second kernel merges
 // the partitions' (max, sum of exponentials, output) when the context needs more than one.
 #include "kernels/attention_decode.h"
@@ -19,32 +19,39 @@
 namespace vllmctl::kernels {
 namespace {
 
+using attention_detail::copy_kv_rows;
 using attention_detail::kVec;
-using attention_detail::load_kv_rows;
+using attention_detail::load_regs;
 using attention_detail::load_vec;
-using attention_detail::store_vec;
+using attention_detail::to_f32;
 
 constexpr int kThreads = 128;  // 4 warps
-constexpr int kTile = 32;      // keys per shared-memory K/V tile
 constexpr int kPart = kDecodePartitionSize;
 constexpr int kMaxHeadsPerBlock = 8;  // larger groups are split over several blocks
-static_assert(kPart % kTile == 0, "a partition is whole tiles");
+
+// Keys per shared-memory K/V tile: tiles hold the cache's own elements (converted to F32 as
+// they are read), 64 keys of 16-bit or 32 of F32, about 17 KiB either way. Fewer, larger
+// tiles mean fewer round trips to memory in the block's serial loop.
+template <typename T>
+constexpr int kTile = sizeof(T) == 2 ? 64 : 32;
+static_assert(kPart % 64 == 0, "a partition is whole tiles");
 
 // grid: (num_kv_heads * chunks, num_seqs, num_partitions); block: kThreads.
 // The block serves query heads head0 .. head0 + num_block_heads - 1 (<= GP, the padded
 // count; padding heads compute on zero queries and are never stored) of one KV head, over
 // keys [p0, end) of one sequence: end = min(p0 + kPart, ctx).
-//   1. scores: per K tile, thread (warp w, lane j) takes key j and heads w, w + 4, ...;
-//      logits_s keeps the partition's scores (base 2: scaled by scale * log2(e)).
+//   1. scores: per K tile, thread (warp w, lane l) takes keys l, l + 32 (.. < kTile) and
+//      heads w, w + 4, ...; logits_s keeps the partition's scores (base 2: scaled by
+//      scale * log2(e)).
 //   2. softmax: warp w takes heads w, w + 4, ...: partition max, exponentials in place,
 //      their sum.
 //   3. P V: per V tile, thread t takes column t % D and heads t / D + (128 / D) i.
 // With one partition the normalised rows go straight to `out`; otherwise to the workspace
 // (partial_out, max_scores, exp_sums at [seq, head, partition]) for the reduce kernel.
-// (__launch_bounds__' 6 blocks per SM: up to 85 registers, no spills; ptxas would
+// (__launch_bounds__' 5 blocks per SM: up to 102 registers, no spills; ptxas would
 // otherwise cap the small-GP variants at 32 registers for occupancy, and spill.)
 template <typename T, int D, int GP>
-__global__ void __launch_bounds__(kThreads, 6)
+__global__ void __launch_bounds__(kThreads, 5)
 attention_decode_kernel(T* __restrict__ out, const T* __restrict__ q,
                         const T* __restrict__ k_cache, const T* __restrict__ v_cache,
                         const int32_t* __restrict__ query_start,
@@ -54,12 +61,14 @@ attention_decode_kernel(T* __restrict__ out, const T* __restrict__ q,
                         int heads_per_block, float scale_log2, int num_partitions,
                         float* __restrict__ max_scores, float* __restrict__ exp_sums,
                         float* __restrict__ partial_out) {
-  constexpr int kKS = D + 4;                         // K/V tile row stride (floats)
-  constexpr int kGPT = (GP + 3) / 4;                 // heads per thread when scoring
-  constexpr int kDT = kThreads / D;                  // threads per column in P V
-  constexpr int kHPT = (GP + kDT - 1) / kDT;         // heads per thread in P V
+  constexpr int kTileT = kTile<T>;
+  constexpr int kKS = D + kVec<T>;             // tile row stride: 16-byte rows 4 banks apart
+  constexpr int kKeysPerLane = kTileT / 32;    // keys per thread when scoring
+  constexpr int kGPT = (GP + 3) / 4;           // heads per thread when scoring
+  constexpr int kDT = kThreads / D;            // threads per column in P V
+  constexpr int kHPT = (GP + kDT - 1) / kDT;   // heads per thread in P V
   __shared__ __align__(16) float q_s[GP * D];
-  __shared__ __align__(16) float kv_s[kTile * kKS];
+  __shared__ __align__(16) T kv_s[kTileT * kKS];
   __shared__ __align__(16) float logits_s[GP * kPart];
   __shared__ float inv_sum_s[GP];
 
@@ -101,33 +110,46 @@ attention_decode_kernel(T* __restrict__ out, const T* __restrict__ q,
   }
 
   // 1. Scores.
-  for (int t0 = p0; t0 < end; t0 += kTile) {
+  for (int t0 = p0; t0 < end; t0 += kTileT) {
     __syncthreads();  // q_s written / the previous tile consumed
-    load_kv_rows<T, D, kThreads>(kv_s, kKS, kTile, k_cache, table, block_size, num_kv_heads,
+    copy_kv_rows<T, D, kThreads>(kv_s, kKS, kTileT, k_cache, table, block_size, num_kv_heads,
                                  kv_head, t0, end);
     __syncthreads();
     if (warp < GP) {
-      float dot[kGPT];
+      float dot[kGPT][kKeysPerLane];
 #pragma unroll
-      for (int i = 0; i < kGPT; ++i) dot[i] = 0.f;
-#pragma unroll 8
-      for (int d = 0; d < D; d += 4) {
-        const float4 k4 = *reinterpret_cast<const float4*>(kv_s + lane * kKS + d);
+      for (int i = 0; i < kGPT; ++i)
+#pragma unroll
+        for (int kk = 0; kk < kKeysPerLane; ++kk) dot[i][kk] = 0.f;
+#pragma unroll 4
+      for (int d = 0; d < D; d += kVec<T>) {
+        float k[kKeysPerLane][kVec<T>];
+#pragma unroll
+        for (int kk = 0; kk < kKeysPerLane; ++kk) load_regs(kv_s + (lane + 32 * kk) * kKS + d, k[kk]);
 #pragma unroll
         for (int i = 0; i < kGPT; ++i) {
           if (warp + 4 * i < GP) {
-            const float4 q4 = *reinterpret_cast<const float4*>(q_s + (warp + 4 * i) * D + d);
-            dot[i] = fmaf(q4.x, k4.x, dot[i]);
-            dot[i] = fmaf(q4.y, k4.y, dot[i]);
-            dot[i] = fmaf(q4.z, k4.z, dot[i]);
-            dot[i] = fmaf(q4.w, k4.w, dot[i]);
+#pragma unroll
+            for (int e = 0; e < kVec<T>; e += 4) {
+              const float4 q4 = *reinterpret_cast<const float4*>(q_s + (warp + 4 * i) * D + d + e);
+#pragma unroll
+              for (int kk = 0; kk < kKeysPerLane; ++kk) {
+                dot[i][kk] = fmaf(q4.x, k[kk][e], dot[i][kk]);
+                dot[i][kk] = fmaf(q4.y, k[kk][e + 1], dot[i][kk]);
+                dot[i][kk] = fmaf(q4.z, k[kk][e + 2], dot[i][kk]);
+                dot[i][kk] = fmaf(q4.w, k[kk][e + 3], dot[i][kk]);
+              }
+            }
           }
         }
       }
-      if (t0 + lane < end) {
+#pragma unroll
+      for (int kk = 0; kk < kKeysPerLane; ++kk) {
+        const int key = t0 + lane + 32 * kk;
+        if (key >= end) continue;
 #pragma unroll
         for (int i = 0; i < kGPT; ++i) {
-          if (warp + 4 * i < GP) logits_s[(warp + 4 * i) * kPart + t0 - p0 + lane] = dot[i] * scale_log2;
+          if (warp + 4 * i < GP) logits_s[(warp + 4 * i) * kPart + key - p0] = dot[i][kk] * scale_log2;
         }
       }
     }
@@ -137,7 +159,7 @@ attention_decode_kernel(T* __restrict__ out, const T* __restrict__ q,
   // 2. Softmax over the partition, per head. Entries from the partition's end up to its
   // last tile's end become 0, so that P V runs over whole tiles.
   const int n = end - p0;
-  const int n_tiles_end = (n + kTile - 1) / kTile * kTile;
+  const int n_tiles_end = (n + kTileT - 1) / kTileT * kTileT;
   for (int g = warp; g < GP; g += 4) {
     float* logits = logits_s + g * kPart;
     float m = -INFINITY;
@@ -168,15 +190,15 @@ attention_decode_kernel(T* __restrict__ out, const T* __restrict__ q,
   float acc[kHPT];
 #pragma unroll
   for (int i = 0; i < kHPT; ++i) acc[i] = 0.f;
-  for (int t0 = p0; t0 < end; t0 += kTile) {
+  for (int t0 = p0; t0 < end; t0 += kTileT) {
     __syncthreads();  // logits_s final / the previous tile consumed
-    load_kv_rows<T, D, kThreads>(kv_s, kKS, kTile, v_cache, table, block_size, num_kv_heads,
+    copy_kv_rows<T, D, kThreads>(kv_s, kKS, kTileT, v_cache, table, block_size, num_kv_heads,
                                  kv_head, t0, end);
     __syncthreads();
-#pragma unroll 2
-    for (int j = 0; j < kTile; j += 4) {
-      const float v0 = kv_s[j * kKS + d], v1 = kv_s[(j + 1) * kKS + d];
-      const float v2 = kv_s[(j + 2) * kKS + d], v3 = kv_s[(j + 3) * kKS + d];
+#pragma unroll 4
+    for (int j = 0; j < kTileT; j += 4) {
+      const float v0 = to_f32(kv_s[j * kKS + d]), v1 = to_f32(kv_s[(j + 1) * kKS + d]);
+      const float v2 = to_f32(kv_s[(j + 2) * kKS + d]), v3 = to_f32(kv_s[(j + 3) * kKS + d]);
 #pragma unroll
       for (int i = 0; i < kHPT; ++i) {
         const int g = g_first + kDT * i;
@@ -311,7 +333,7 @@ void attention_decode(void* out, const void* q, const PagedKv& kv, const Attenti
                                 std::to_string(num_partitions) + " > 65535 partitions");
   }
   // A group larger than kMaxHeadsPerBlock is split evenly over `chunks` blocks (each loads
-  // the KV tiles again): the logits of 8 heads x 512 keys are what fits in shared memory.
+  // the KV tiles again): the logits of 8 heads x a partition's keys are what fits in shared memory.
   const int group = num_heads / kv.num_kv_heads;
   const int chunks = (group + kMaxHeadsPerBlock - 1) / kMaxHeadsPerBlock;
   const int heads_per_block = (group + chunks - 1) / chunks;

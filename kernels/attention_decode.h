@@ -14,7 +14,9 @@
 namespace vllmctl::kernels {
 
 // Context tokens per split-K partition: one thread block per (kv head, sequence, partition).
-inline constexpr int kDecodePartitionSize = 512;
+// Half of vLLM's 512 because a block here serves a whole GQA group (vLLM: one query head),
+// so a small batch still spreads over enough blocks to cover the GPU.
+inline constexpr int kDecodePartitionSize = 256;
 
 inline int decode_num_partitions(int max_context_len) {
   return (max_context_len + kDecodePartitionSize - 1) / kDecodePartitionSize;

@@ -154,8 +154,12 @@ std::vector<SeqSpec> decode_seqs(uint64_t seed, int n, int max_context) {
   Rng rng(seed);
   std::vector<SeqSpec> seqs;
   for (int i = 0; i < n; ++i) seqs.push_back({1, rng.uniform_int(1, max_context)});
-  seqs.push_back({1, 512});
-  seqs.push_back({1, 513});
+  if (max_context > vllmctl::kernels::kDecodePartitionSize) {  // the partition boundary
+    seqs.push_back({1, vllmctl::kernels::kDecodePartitionSize});
+    seqs.push_back({1, vllmctl::kernels::kDecodePartitionSize + 1});
+  } else {
+    seqs.push_back({1, max_context});
+  }
   seqs.push_back({0, 40});  // no row this step
   seqs.push_back({1, 0});   // a padding slot
   return seqs;
@@ -269,7 +273,7 @@ int main() {
     check_decode(kQwen7b, t, 16, decode_seqs(seed + 3, 24, 1100), seed + 3);
     seed += 4;
   }
-  // Long contexts: 8 split-K partitions; a long fresh prompt and a long cached chunk.
+  // Long contexts: 16 split-K partitions; a long fresh prompt and a long cached chunk.
   check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(7, 16, 4096), 7, 0, false, "decode-4096");
   check_decode(kQwen05b, DType::kF16, 32, decode_seqs(8, 16, 4096), 8, 0, false, "decode-4096");
   check_prefill(kQwen7b, DType::kBF16, 16, {{1000, 1000}, {256, 2048}, {1, 4096}}, 9, "prefill-long");
@@ -281,9 +285,9 @@ int main() {
   check_decode({"g6", 12, 2, 128}, DType::kF32, 32, decode_seqs(14, 12, 1500), 14);
   check_decode({"g16", 32, 2, 64}, DType::kBF16, 16, decode_seqs(15, 12, 1500), 15);
   // One partition (no workspace, no reduce); a graph bucket sized for 8192 tokens.
-  check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(16, 10, 500), 16, 0, false, "decode-1part");
+  check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(16, 10, 250), 16, 0, false, "decode-1part");
   check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(17, 10, 600), 17, 8192, true, "decode-graph");
-  check_decode(kQwen05b, DType::kF16, 16, decode_seqs(18, 10, 300), 18, 300, true, "decode-graph-1part");
+  check_decode(kQwen05b, DType::kF16, 16, decode_seqs(18, 10, 250), 18, 256, true, "decode-graph-1part");
   // The prefill launcher on an all-decode batch, and with a larger max_query_len than used.
   check_prefill(kQwen7b, DType::kBF16, 16, decode_seqs(19, 20, 2000), 19, "prefill-decode-rows");
   check_prefill(kQwen05b, DType::kBF16, 32, mixed_seqs(20, 6, 500), 20, "prefill-wide-grid", 300);

@@ -24,14 +24,14 @@ double allowed_error(DType t, double want) {  // F32 accumulation + half an ulp 
   return 2e-6 + 2e-5 * std::fabs(want) + half_ulp_rel * std::fabs(want);
 }
 
-// Decode batches: one row per sequence, contexts 1..1100 (1 to 3 partitions of 512), one
+// Decode batches: one row per sequence, contexts 1..1100 (1 to 5 partitions of 256), one
 // padding slot (context 0) and one sequence with no row this step.
 std::vector<SeqSpec> decode_seqs(uint64_t seed, int n) {
   attention_test::Rng rng(seed);
   std::vector<SeqSpec> seqs;
   for (int i = 0; i < n; ++i) seqs.push_back({1, rng.uniform_int(1, 1100)});
-  seqs.push_back({1, 512});
-  seqs.push_back({1, 513});
+  seqs.push_back({1, 256});
+  seqs.push_back({1, 257});
   seqs.push_back({0, 77});
   seqs.push_back({1, 0});
   return seqs;
@@ -60,13 +60,13 @@ void check_decode(int num_heads, int num_kv_heads, int head_dim, DType dtype, in
 }
 
 TEST_CASE("attention_decode workspace: none for one partition, else per (seq, head, partition)") {
-  CHECK(kDecodePartitionSize == 512);
+  CHECK(kDecodePartitionSize == 256);
   CHECK(decode_num_partitions(0) == 0);
-  CHECK(decode_num_partitions(512) == 1);
-  CHECK(decode_num_partitions(513) == 2);
-  CHECK(attention_decode_workspace_bytes(8, 14, 64, 512) == 0);
-  CHECK(attention_decode_workspace_bytes(8, 14, 64, 513) == 8u * 14 * 2 * (2 + 64) * 4);
-  CHECK(attention_decode_workspace_bytes(3, 28, 128, 4096) == 3u * 28 * 8 * (2 + 128) * 4);
+  CHECK(decode_num_partitions(256) == 1);
+  CHECK(decode_num_partitions(257) == 2);
+  CHECK(attention_decode_workspace_bytes(8, 14, 64, 256) == 0);
+  CHECK(attention_decode_workspace_bytes(8, 14, 64, 257) == 8u * 14 * 2 * (2 + 64) * 4);
+  CHECK(attention_decode_workspace_bytes(3, 28, 128, 4096) == 3u * 28 * 16 * (2 + 128) * 4);
 }
 
 TEST_CASE("attention_decode twin matches double-precision attention") {
