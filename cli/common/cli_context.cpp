@@ -19,7 +19,9 @@ int CliContext::dispatch(CLI::App& root) {
   if (chain.empty()) {
     throw CLI::CallForHelp();
   }
-  if (auto file = find_config_file(config_path)) apply_config_file(*file, chain);
+  if (!no_config_.count(chain.back())) {
+    if (auto file = find_config_file(config_path)) apply_config_file(*file, chain);
+  }
 
   auto it = actions_.find(chain.back());
   if (it == actions_.end()) {

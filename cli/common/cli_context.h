@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 namespace vllmctl {
@@ -22,6 +23,12 @@ class CliContext {
 
   // Registers `action` to run when `command` is the deepest subcommand chosen.
   void on_run(CLI::App* command, CommandAction action) { actions_[command] = std::move(action); }
+  // Like on_run, for a command that writes the config file (`stack init`): --config names
+  // the file to create, so it is not read first.
+  void on_run_without_config(CLI::App* command, CommandAction action) {
+    no_config_.insert(command);
+    on_run(command, std::move(action));
+  }
 
   // After root.parse(): applies the config file to the chosen command's unset options,
   // then runs its action. Returns the process exit code.
@@ -29,6 +36,7 @@ class CliContext {
 
  private:
   std::map<CLI::App*, CommandAction> actions_;
+  std::set<CLI::App*> no_config_;
 };
 
 }  // namespace vllmctl

@@ -184,7 +184,7 @@ void add_stack_command(CLI::App& parent, CliContext& ctx) {
 
   auto* init = stack->add_subcommand("init", "Write a commented starter vllmctl.toml (--config FILE to choose where)");
   init->add_flag("--force", opts->force, "Replace an existing file");
-  ctx.on_run(init, [&ctx, opts, system] { return run_init(ctx, *opts, *system); });
+  ctx.on_run_without_config(init, [&ctx, opts, system] { return run_init(ctx, *opts, *system); });
 
   auto* render = stack->add_subcommand("render", "Write the compose file, prometheus.yml, rules, Grafana provisioning and dashboards");
   add_common_flags(render, *opts);

@@ -373,11 +373,21 @@ StackConfig load_stack_config(const std::optional<fs::path>& toml_file, const St
       c.targets.push_back(std::move(t));
     }
   }
-  if (c.targets.empty()) {
-    // No target anywhere: one server on this host (the containerized vLLM when enabled).
+  // The containerized vLLM is always scraped (by its service name); with no target at
+  // all, the stack watches one server on this host.
+  const bool vllm_listed = std::any_of(c.targets.begin(), c.targets.end(), [](const StackTarget& t) {
+    return t.url.find("://vllm:") != std::string::npos;
+  });
+  if (c.vllm.enabled && !vllm_listed) {
     StackTarget t;
-    t.name = c.vllm.enabled ? "vllm" : "local";
-    t.url = c.vllm.enabled ? fmt::format("http://vllm:{}", c.vllm.port) : fmt::format("http://{}:{}", host, port);
+    t.name = "vllm";
+    t.url = fmt::format("http://vllm:{}", c.vllm.port);
+    c.targets.push_back(std::move(t));
+  }
+  if (c.targets.empty()) {
+    StackTarget t;
+    t.name = "local";
+    t.url = fmt::format("http://{}:{}", host, port);
     c.targets.push_back(std::move(t));
   }
   const Source src(toml_file ? toml_file->string() : std::string());

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The dashboards and alert rules `vllmctl stack` ships (assets/dashboards/*.json,
-# assets/alerts/vllm-alerts.yml), checked three ways:
+# The dashboards and alert rules `vllmctl stack` ships (assets/dashboards/*.json and
+# templates/prometheus/vllm-alerts.yml.j2, taken as `vllmctl stack render` writes them with
+# the default config: exactly what an installed binary ships), checked three ways:
 #  (a) promtool check rules, then promtool test rules with stack_assets_rules_test.yml: each
 #      alert fires on a synthetic series past its threshold and stays quiet on a healthy one.
 #      The unit test runs against a copy of the rules without annotations (their prose would
@@ -34,9 +35,6 @@ for tool in prometheus promtool victoria-metrics node; do
   fi
 done
 
-src=$VLLMCTL_SOURCE_DIR
-rules=$src/assets/alerts/vllm-alerts.yml
-dashboards=("$src/assets/dashboards/vllm-overview.json" "$src/assets/dashboards/vllm-fleet.json")
 mjs=$here/stack_assets.mjs
 
 work=$(mktemp -d)
@@ -53,6 +51,13 @@ cleanup() {  # newest first: Prometheus flushes its remote write to a live Victo
 trap cleanup EXIT
 dump_logs() { local f; for f in "$work"/*.log; do [ -e "$f" ] || continue; echo "=== $f" >&2; tail -n 40 "$f" >&2; done; }
 
+# What the binary renders with the default config (an empty config file, so no
+# vllmctl.toml of this machine is read).
+: > "$work/empty.toml"
+"$VLLMCTL" --config "$work/empty.toml" stack render --runtime native --out "$work/rendered" > /dev/null
+rules=$work/rendered/prometheus/rules/vllm-alerts.yml
+dashboards=("$work/rendered/grafana/dashboards/vllm-overview.json" "$work/rendered/grafana/dashboards/vllm-fleet.json")
+
 # (a) The rule file.
 promtool check rules "$rules"
 # Drop every `annotations:` block (the lines indented deeper than it) for the unit test.
@@ -61,7 +66,7 @@ awk '
   skip { if ($0 ~ /^[ ]*$/ || match($0, /[^ ]/) > ind) next; skip = 0 }
   { print }' "$rules" > "$work/vllm-alerts.yml"
 grep -q 'alert:' "$work/vllm-alerts.yml" && ! grep -q 'annotations:' "$work/vllm-alerts.yml"
-sed "s#\.\./\.\./assets/alerts/vllm-alerts.yml#$work/vllm-alerts.yml#" "$here/stack_assets_rules_test.yml" \
+sed "s#RULES_FILE#$work/vllm-alerts.yml#" "$here/stack_assets_rules_test.yml" \
   > "$work/rules_test.yml"
 grep -q "$work/vllm-alerts.yml" "$work/rules_test.yml"
 promtool test rules "$work/rules_test.yml"
