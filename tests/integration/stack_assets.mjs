@@ -362,7 +362,7 @@ async function live(prom, metricsFile, minFinished, files, { rules = true } = {}
   // samples for rate(), and the rule manager evaluates at least twice after it.
   const since = Date.now() / 1000 + 0.2;
   await poll('two more scrapes', 15, async () => {
-    const r = await query(prom, 'max(timestamp(up{job="vllm"}))');
+    const r = await query(prom, 'max(timestamp(up{job=~"vllm.*"}))');
     return r.n === 1 && Number(r.data.result[0].value[1]) > since + 2 ? true : r.data.result;
   });
   if (rules) await poll('the rules to be evaluated', 15, async () => {
