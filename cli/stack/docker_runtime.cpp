@@ -58,6 +58,14 @@ class DockerRuntime final : public StackRuntime {
     return out;
   }
 
+  std::string logs(const std::string& service, int lines) override {
+    std::vector<std::string> args = {"logs", "--no-color", "--tail", std::to_string(lines)};
+    if (!service.empty()) args.push_back(service);
+    const CommandResult r = compose(args, 60s);
+    if (r.exit_code != 0) throw std::runtime_error(fmt::format("docker compose logs failed: {}", first_line(r.err)));
+    return r.out + r.err;
+  }
+
  private:
   static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
@@ -103,7 +111,7 @@ class DockerRuntime final : public StackRuntime {
     throw std::runtime_error(fmt::format("docker compose {} failed (exit {}):\n{}\n{}", args.front(), r.exit_code, why, hint));
   }
 
-  const StackConfig& c_;
+  const StackConfig c_;  // a copy: the runtime may outlive the caller's config
   System& sys_;
   std::vector<std::string> compose_;
 };

@@ -87,6 +87,22 @@ class NativeRuntime final : public StackRuntime {
     return out;
   }
 
+  std::string logs(const std::string& service, int lines) override {
+    std::string out;
+    bool known = service.empty();
+    for (const NativeService& s : services_) {
+      if (!service.empty() && s.name != service) continue;
+      known = true;
+      const auto text = sys_.read_file(log_file(s));
+      if (!text) continue;
+      out += fmt::format("==> {} ({}) <==\n{}", s.name, log_file(s).string(), last_lines(*text, lines));
+    }
+    if (!known) {
+      throw std::runtime_error(fmt::format("no service '{}'; the native stack runs victoriametrics, prometheus, grafana", service));
+    }
+    return out;
+  }
+
  private:
   std::optional<fs::path> find_program(const NativeService& s) {
     for (const auto& p : s.programs) {
@@ -179,7 +195,7 @@ class NativeRuntime final : public StackRuntime {
     }
   }
 
-  const StackConfig& c_;
+  const StackConfig c_;  // a copy: the runtime may outlive the caller's config
   System& sys_;
   fs::path dir_;
   std::vector<NativeService> services_;
@@ -189,6 +205,16 @@ class NativeRuntime final : public StackRuntime {
 
 std::unique_ptr<StackRuntime> make_native_runtime(const StackConfig& config, System& system) {
   return std::make_unique<NativeRuntime>(config, system);
+}
+
+std::string last_lines(const std::string& text, int lines) {
+  size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;
+  for (int n = 0; n < lines && pos > 0; ++n) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text;
+  }
+  return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
 std::string prometheus_local_url(const StackConfig& c) {

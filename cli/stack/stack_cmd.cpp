@@ -27,6 +27,8 @@ struct StackOptions {
   std::string env_file = ".env";
   std::string out;
   bool force = false, json = false, volumes = false, yes = false;
+  std::string service;
+  int lines = 100;
 };
 
 void add_common_flags(CLI::App* cmd, StackOptions& o) {
@@ -174,6 +176,12 @@ int run_status(const CliContext& ctx, StackOptions& o, System& sys) {
   return targets_error.empty() && !any_down ? 0 : 1;
 }
 
+int run_logs(const CliContext& ctx, StackOptions& o, System& sys) {
+  const StackConfig c = load(ctx, o, sys);
+  fmt::print("{}", make_runtime(c, resolve_runtime_name(c, sys), sys)->logs(o.service, o.lines));
+  return 0;
+}
+
 }  // namespace
 
 void add_stack_command(CLI::App& parent, CliContext& ctx) {
@@ -207,6 +215,12 @@ void add_stack_command(CLI::App& parent, CliContext& ctx) {
   add_common_flags(status, *opts);
   status->add_flag("--json", opts->json, "JSON output");
   ctx.on_run(status, [&ctx, opts, system] { return run_status(ctx, *opts, *system); });
+
+  auto* logs = stack->add_subcommand("logs", "The last lines of the services' logs");
+  add_common_flags(logs, *opts);
+  logs->add_option("service", opts->service, "prometheus, victoriametrics, grafana (default: all)");
+  logs->add_option("-n,--lines", opts->lines, "Lines per service")->check(CLI::PositiveNumber);
+  ctx.on_run(logs, [&ctx, opts, system] { return run_logs(ctx, *opts, *system); });
 }
 
 }  // namespace vllmctl

@@ -32,7 +32,12 @@ class StackRuntime {
   // Stops everything this stack started; `delete_data` also removes stored data.
   virtual void down(bool delete_data) = 0;
   virtual std::vector<ServiceStatus> status() = 0;
+  // The last `lines` lines of a service's log ("" service: every service's).
+  virtual std::string logs(const std::string& service, int lines) = 0;
 };
+
+// The last `lines` lines of `text`.
+std::string last_lines(const std::string& text, int lines);
 
 // "docker" or "native" for config.runtime (auto: docker when `docker info` answers).
 std::string resolve_runtime_name(const StackConfig& config, System& system);

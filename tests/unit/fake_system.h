@@ -55,10 +55,14 @@ class FakeSystem final : public System {
     return r;
   }
 
+  // A name on PATH, or the full path of one.
   std::optional<std::filesystem::path> which(const std::string& program) override {
     const auto it = programs.find(program);
-    if (it == programs.end()) return std::nullopt;
-    return std::filesystem::path(it->second);
+    if (it != programs.end()) return std::filesystem::path(it->second);
+    for (const auto& [name, path] : programs) {
+      if (path == program) return std::filesystem::path(path);
+    }
+    return std::nullopt;
   }
 
   std::optional<int> spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path&) override {
