@@ -202,60 +202,42 @@ void check_argument_errors() {
   });
 }
 
-// Rough timings (not checks): a 7B-like layer's decode of 64 x 4096-token sequences and a
-// 4096-token prefill, in bf16.
+// Rough timings (not checks), bf16: decode of one and of 64 sequences of 4096 tokens (the
+// latency and the bandwidth ends), and a 4096-token prefill on both prefill kernels.
 void report_timings() {
-  auto time_ms = [](auto&& launch) {
-    cudaEvent_t start, stop;
-    CUDA_OK(cudaEventCreate(&start));
-    CUDA_OK(cudaEventCreate(&stop));
-    launch();  // warm-up
-    CUDA_OK(cudaEventRecord(start));
-    for (int i = 0; i < 10; ++i) launch();
-    CUDA_OK(cudaEventRecord(stop));
-    CUDA_OK(cudaEventSynchronize(stop));
-    float ms = 0;
-    CUDA_OK(cudaEventElapsedTime(&ms, start, stop));
-    CUDA_OK(cudaEventDestroy(start));
-    CUDA_OK(cudaEventDestroy(stop));
-    return ms / 10;
-  };
+  for (const Shape& s : {kQwen05b, kQwen7b}) {
+    for (int num_seqs : {1, 64}) {
+      Batch b = make_batch(7, DType::kBF16, s.head_dim, s.num_heads, s.num_kv_heads, 16,
+                           std::vector<SeqSpec>(num_seqs, SeqSpec{1, 4096}), false);
+      DeviceBatch d(b);
+      const size_t ws_bytes = vllmctl::kernels::attention_decode_workspace_bytes(
+          num_seqs, s.num_heads, s.head_dim, 4096);
+      DeviceBuffer<uint8_t> ws(ws_bytes), out(b.out_bytes());
+      const float ms = gpu_check::time_ms([&] {
+        kcuda::attention_decode(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
+                                ws.get(), ws_bytes, nullptr);
+      });
+      const double kv_bytes = 2.0 * num_seqs * 4096 * s.num_kv_heads * s.head_dim * 2;
+      std::printf("time decode %s bf16 %d x 4096: %.1f us, KV read %.0f GB/s\n", s.name, num_seqs,
+                  ms * 1e3, kv_bytes / ms / 1e6);
+    }
+  }
   const Shape s = kQwen7b;
-  {
-    Batch b = make_batch(7, DType::kBF16, s.head_dim, s.num_heads, s.num_kv_heads, 16,
-                         std::vector<SeqSpec>(64, SeqSpec{1, 4096}), false);
-    DeviceBatch d(b);
-    const size_t ws_bytes = vllmctl::kernels::attention_decode_workspace_bytes(
-        64, s.num_heads, s.head_dim, 4096);
-    DeviceBuffer<uint8_t> ws(ws_bytes), out(b.out_bytes());
-    const float ms = time_ms([&] {
-      kcuda::attention_decode(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
-                              ws.get(), ws_bytes, nullptr);
-    });
-    const double kv_bytes = 2.0 * 64 * 4096 * s.num_kv_heads * s.head_dim * 2;
-    std::printf("time decode 7b bf16 64 x 4096: %.3f ms, KV read %.0f GB/s\n", ms,
-                kv_bytes / ms / 1e6);
-  }
-  {
-    Batch b = make_batch(8, DType::kBF16, s.head_dim, s.num_heads, s.num_kv_heads, 16,
-                         {SeqSpec{4096, 4096}}, false);
-    DeviceBatch d(b);
-    DeviceBuffer<uint8_t> out(b.out_bytes());
-    const float ms = time_ms([&] {
+  Batch b = make_batch(8, DType::kBF16, s.head_dim, s.num_heads, s.num_kv_heads, 16,
+                       {SeqSpec{4096, 4096}}, false);
+  DeviceBatch d(b);
+  DeviceBuffer<uint8_t> out(b.out_bytes());
+  const double flops = 4.0 * s.num_heads * s.head_dim * 4096.0 * 4097.0 / 2;  // causal
+  for (const char* no_mma : {"0", "1"}) {
+    setenv("VLLMCTL_ATTENTION_NO_MMA", no_mma, 1);
+    const float ms = gpu_check::time_ms([&] {
       kcuda::attention_prefill(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
                                nullptr);
     });
-    const double flops = 4.0 * s.num_heads * s.head_dim * 4096.0 * 4097.0 / 2;  // causal
-    std::printf("time prefill 7b bf16 4096 tokens: %.3f ms, %.1f TFLOP/s\n", ms, flops / ms / 1e9);
-    setenv("VLLMCTL_ATTENTION_NO_MMA", "1", 1);
-    const float fma_ms = time_ms([&] {
-      kcuda::attention_prefill(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
-                               nullptr);
-    });
-    unsetenv("VLLMCTL_ATTENTION_NO_MMA");
-    std::printf("time prefill 7b bf16 4096 tokens, FMA kernel: %.3f ms, %.1f TFLOP/s\n", fma_ms,
-                flops / fma_ms / 1e9);
+    std::printf("time prefill 7b bf16 4096 tokens (%s kernel): %.3f ms, %.1f TFLOP/s\n",
+                no_mma[0] == '1' ? "FMA" : "default", ms, flops / ms / 1e9);
   }
+  unsetenv("VLLMCTL_ATTENTION_NO_MMA");
   CUDA_LAUNCH_OK();
 }
 
@@ -263,42 +245,45 @@ void report_timings() {
 
 int main() {
   GPU_CHECK_REQUIRE_DEVICE();
+  const bool quick = gpu_check::quick();  // under compute-sanitizer: the core cases only
   const DType dtypes[] = {DType::kF32, DType::kF16, DType::kBF16};
 
   uint64_t seed = 100;
   for (DType t : dtypes) {
-    check_prefill(kQwen05b, t, 16, mixed_seqs(seed, 9, 1100), seed);
-    check_prefill(kQwen7b, t, 32, mixed_seqs(seed + 1, 9, 1100), seed + 1);
-    check_decode(kQwen05b, t, 32, decode_seqs(seed + 2, 24, 1100), seed + 2);
-    check_decode(kQwen7b, t, 16, decode_seqs(seed + 3, 24, 1100), seed + 3);
+    check_prefill(kQwen05b, t, 16, mixed_seqs(seed, quick ? 3 : 9, 1100), seed);
+    check_prefill(kQwen7b, t, 32, mixed_seqs(seed + 1, quick ? 3 : 9, 1100), seed + 1);
+    check_decode(kQwen05b, t, 32, decode_seqs(seed + 2, quick ? 4 : 24, 1100), seed + 2);
+    check_decode(kQwen7b, t, 16, decode_seqs(seed + 3, quick ? 4 : 24, 1100), seed + 3);
     seed += 4;
   }
-  // Long contexts: 16 split-K partitions; a long fresh prompt and a long cached chunk.
-  check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(7, 16, 4096), 7, 0, false, "decode-4096");
-  check_decode(kQwen05b, DType::kF16, 32, decode_seqs(8, 16, 4096), 8, 0, false, "decode-4096");
-  check_prefill(kQwen7b, DType::kBF16, 16, {{1000, 1000}, {256, 2048}, {1, 4096}}, 9, "prefill-long");
-  check_prefill(kQwen05b, DType::kF32, 32, {{777, 777}, {300, 3000}}, 10, "prefill-long");
-  // Other groups: multi-head (1), 6, 8, 16 (two blocks per KV head in decode).
-  check_prefill({"mha", 8, 8, 128}, DType::kBF16, 16, mixed_seqs(11, 6, 700), 11);
-  check_prefill({"g8", 16, 2, 64}, DType::kF16, 32, mixed_seqs(12, 6, 700), 12);
-  check_decode({"mha", 8, 8, 128}, DType::kBF16, 16, decode_seqs(13, 12, 1500), 13);
-  check_decode({"g6", 12, 2, 128}, DType::kF32, 32, decode_seqs(14, 12, 1500), 14);
-  check_decode({"g16", 32, 2, 64}, DType::kBF16, 16, decode_seqs(15, 12, 1500), 15);
-  // One partition (no workspace, no reduce); a graph bucket sized for 8192 tokens.
+  // One partition (no workspace, no reduce); graph buckets sized past every context.
   check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(16, 10, 250), 16, 0, false, "decode-1part");
   check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(17, 10, 600), 17, 8192, true, "decode-graph");
   check_decode(kQwen05b, DType::kF16, 16, decode_seqs(18, 10, 250), 18, 256, true, "decode-graph-1part");
-  // The prefill launcher on an all-decode batch, and with a larger max_query_len than used.
-  check_prefill(kQwen7b, DType::kBF16, 16, decode_seqs(19, 20, 2000), 19, "prefill-decode-rows");
-  check_prefill(kQwen05b, DType::kBF16, 32, mixed_seqs(20, 6, 500), 20, "prefill-wide-grid", 300);
   // The FMA prefill kernel for bf16/f16 too (the launcher prefers tensor cores on sm_80+).
   setenv("VLLMCTL_ATTENTION_NO_MMA", "1", 1);
-  check_prefill(kQwen05b, DType::kBF16, 16, mixed_seqs(21, 9, 1100), 21, "prefill-fma");
-  check_prefill(kQwen7b, DType::kF16, 32, mixed_seqs(22, 9, 1100), 22, "prefill-fma");
-  check_prefill(kQwen7b, DType::kBF16, 16, {{700, 700}, {130, 1500}}, 23, "prefill-fma-long");
+  check_prefill(kQwen05b, DType::kBF16, 16, mixed_seqs(21, quick ? 3 : 9, 1100), 21, "prefill-fma");
+  check_prefill(kQwen7b, DType::kF16, 32, mixed_seqs(22, quick ? 3 : 9, 1100), 22, "prefill-fma");
+  if (!quick) check_prefill(kQwen7b, DType::kBF16, 16, {{700, 700}, {130, 1500}}, 23, "prefill-fma-long");
   unsetenv("VLLMCTL_ATTENTION_NO_MMA");
   check_argument_errors();
-  CUDA_OK(cudaDeviceSynchronize());
-  report_timings();
+  if (!quick) {
+    // Long contexts: 16 split-K partitions; a long fresh prompt and a long cached chunk.
+    check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(7, 16, 4096), 7, 0, false, "decode-4096");
+    check_decode(kQwen05b, DType::kF16, 32, decode_seqs(8, 16, 4096), 8, 0, false, "decode-4096");
+    check_prefill(kQwen7b, DType::kBF16, 16, {{1000, 1000}, {256, 2048}, {1, 4096}}, 9, "prefill-long");
+    check_prefill(kQwen05b, DType::kF32, 32, {{777, 777}, {300, 3000}}, 10, "prefill-long");
+    // Other groups: multi-head (1), 6, 8, 16 (two blocks per KV head in decode).
+    check_prefill({"mha", 8, 8, 128}, DType::kBF16, 16, mixed_seqs(11, 6, 700), 11);
+    check_prefill({"g8", 16, 2, 64}, DType::kF16, 32, mixed_seqs(12, 6, 700), 12);
+    check_decode({"mha", 8, 8, 128}, DType::kBF16, 16, decode_seqs(13, 12, 1500), 13);
+    check_decode({"g6", 12, 2, 128}, DType::kF32, 32, decode_seqs(14, 12, 1500), 14);
+    check_decode({"g16", 32, 2, 64}, DType::kBF16, 16, decode_seqs(15, 12, 1500), 15);
+    // The prefill launcher on an all-decode batch, and with a larger max_query_len than used.
+    check_prefill(kQwen7b, DType::kBF16, 16, decode_seqs(19, 20, 2000), 19, "prefill-decode-rows");
+    check_prefill(kQwen05b, DType::kBF16, 32, mixed_seqs(20, 6, 500), 20, "prefill-wide-grid", 300);
+    CUDA_OK(cudaDeviceSynchronize());
+    report_timings();
+  }
   return gpu_check::finish();
 }
