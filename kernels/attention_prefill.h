@@ -1,6 +1,7 @@
 // Prefill attention over the paged KV cache: causal, grouped-query, ragged (varlen) batch.
 // The CUDA launcher is flash-attention style (online softmax over key tiles in shared
-// memory); the CPU twin computes the same function with plain loops in F32.
+// memory; tensor cores for bf16/f16 on sm_80+, FMA otherwise); the CPU twin computes the
+// same function with plain loops in F32.
 #pragma once
 
 #include <stdexcept>
@@ -37,7 +38,8 @@ void attention_prefill(void* out, const void* q, const PagedKv& kv, const Attent
 namespace cuda {
 // batch's arrays are device pointers; batch.max_query_len sizes the grid (it must be >= every
 // query_len, or rows past it are left unwritten). Never synchronizes, never allocates; launch
-// errors surface through cudaGetLastError / the stream.
+// errors surface through cudaGetLastError / the stream. bf16/f16 on sm_80+ run on tensor
+// cores unless the environment sets VLLMCTL_ATTENTION_NO_MMA=1 (the FMA kernel: debugging).
 void attention_prefill(void* out, const void* q, const PagedKv& kv, const AttentionBatch& batch,
                        int num_heads, float scale, cudaStream_t stream);
 }  // namespace cuda
