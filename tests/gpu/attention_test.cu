@@ -76,16 +76,42 @@ std::string label(const char* what, const Shape& s, DType t, int block_size) {
 
 float scale_for(const Shape& s) { return 1.0f / std::sqrt(static_cast<float>(s.head_dim)); }
 
+// Runs launch(stream) on the default stream, or captured into a CUDA graph and replayed:
+// global capture mode, so an allocation or a synchronization inside a launcher fails here.
+template <class F>
+void run(bool via_graph, F&& launch) {
+  if (!via_graph) {
+    launch(static_cast<cudaStream_t>(nullptr));
+    CUDA_LAUNCH_OK();
+    return;
+  }
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+  launch(stream);
+  CUDA_OK(cudaStreamEndCapture(stream, &graph));
+  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+  CUDA_OK(cudaGraphLaunch(exec, stream));
+  CUDA_OK(cudaStreamSynchronize(stream));
+  CUDA_OK(cudaGraphExecDestroy(exec));
+  CUDA_OK(cudaGraphDestroy(graph));
+  CUDA_OK(cudaStreamDestroy(stream));
+}
+
 // max_query_len > 0 overrides the batch's (a grid with tiles past every sequence's rows).
 void check_prefill(const Shape& s, DType t, int block_size, const std::vector<SeqSpec>& seqs,
-                   uint64_t seed, const char* what = "prefill", int max_query_len = 0) {
+                   uint64_t seed, const char* what = "prefill", int max_query_len = 0,
+                   bool via_graph = false) {
   Batch b = make_batch(seed, t, s.head_dim, s.num_heads, s.num_kv_heads, block_size, seqs);
   if (max_query_len > 0) b.max_query_len = max_query_len;
   DeviceBatch d(b);
   DeviceBuffer<uint8_t> out(b.out_bytes());
   out.fill_bytes(0xff);  // NaN in every dtype: an unwritten row fails the comparison
-  kcuda::attention_prefill(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s), nullptr);
-  CUDA_LAUNCH_OK();
+  run(via_graph, [&](cudaStream_t stream) {
+    kcuda::attention_prefill(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s), stream);
+  });
   std::vector<uint8_t> want(b.out_bytes());
   kcpu::attention_prefill(want.data(), b.q.data(), b.kv(), b.batch(), s.num_heads, scale_for(s));
   gpu_check::check_close(label(what, s, t, block_size), to_f32(out.download(), t),
@@ -107,27 +133,10 @@ void check_decode(const Shape& s, DType t, int block_size, const std::vector<Seq
   DeviceBuffer<uint8_t> out(b.out_bytes());
   out.fill_bytes(0xff);
   void* ws = ws_bytes ? workspace.get() : nullptr;
-  if (via_graph) {
-    cudaStream_t stream;
-    CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    // Global capture mode: an allocation or a synchronization inside the launcher fails here.
-    CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+  run(via_graph, [&](cudaStream_t stream) {
     kcuda::attention_decode(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s), ws,
                             ws_bytes, stream);
-    CUDA_OK(cudaStreamEndCapture(stream, &graph));
-    CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
-    CUDA_OK(cudaGraphLaunch(exec, stream));
-    CUDA_OK(cudaStreamSynchronize(stream));
-    CUDA_OK(cudaGraphExecDestroy(exec));
-    CUDA_OK(cudaGraphDestroy(graph));
-    CUDA_OK(cudaStreamDestroy(stream));
-  } else {
-    kcuda::attention_decode(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s), ws,
-                            ws_bytes, nullptr);
-    CUDA_LAUNCH_OK();
-  }
+  });
   std::vector<uint8_t> want(b.out_bytes()), host_ws(ws_bytes);
   kcpu::attention_decode(want.data(), b.q.data(), b.kv(), b.batch(), s.num_heads, scale_for(s),
                          host_ws.data(), ws_bytes);
@@ -260,6 +269,7 @@ int main() {
   check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(16, 10, 250), 16, 0, false, "decode-1part");
   check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(17, 10, 600), 17, 8192, true, "decode-graph");
   check_decode(kQwen05b, DType::kF16, 16, decode_seqs(18, 10, 250), 18, 256, true, "decode-graph-1part");
+  check_prefill(kQwen05b, DType::kBF16, 16, mixed_seqs(24, 3, 600), 24, "prefill-graph", 0, true);
   // The FMA prefill kernel for bf16/f16 too (the launcher prefers tensor cores on sm_80+).
   setenv("VLLMCTL_ATTENTION_NO_MMA", "1", 1);
   check_prefill(kQwen05b, DType::kBF16, 16, mixed_seqs(21, quick ? 3 : 9, 1100), 21, "prefill-fma");
