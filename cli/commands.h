@@ -11,6 +11,7 @@ void add_model_command(CLI::App& parent, CliContext& ctx);
 void add_bench_command(CLI::App& parent, CliContext& ctx);
 void add_serve_command(CLI::App& parent, CliContext& ctx);
 void add_stack_command(CLI::App& parent, CliContext& ctx);
+void add_doctor_command(CLI::App& parent, CliContext& ctx);
 
 // `vllmctl model ...`: one file each under cli/model/.
 void add_model_demo_command(CLI::App& model, CliContext& ctx);

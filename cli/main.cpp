@@ -15,6 +15,7 @@ using AddCommand = void (*)(CLI::App&, vllmctl::CliContext&);
 constexpr AddCommand kCommands[] = {
     vllmctl::add_serve_command,
     vllmctl::add_stack_command,
+    vllmctl::add_doctor_command,
     vllmctl::add_model_command,
     vllmctl::add_bench_command,
     vllmctl::add_version_command,

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -185,6 +186,27 @@ class RealSystem final : public System {
 
   void signal(int pid, int signal_number) override {
     if (pid > 0) kill(pid, signal_number);
+  }
+
+  std::vector<std::pair<int, std::string>> processes() override {
+    std::vector<std::pair<int, std::string>> out;
+    for (const std::string& name : list_directory("/proc")) {
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const int pid = std::stoi(name);
+      std::string cmd = process_command_line(pid);
+      if (!cmd.empty()) out.emplace_back(pid, std::move(cmd));
+    }
+    return out;
+  }
+
+  std::vector<std::string> list_directory(const fs::path& dir) override {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      out.push_back(it->path().filename().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
   }
 
   HttpResult http(const std::string& method, const std::string& url, const std::string& body,

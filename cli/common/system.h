@@ -42,6 +42,10 @@ class System {
   // The process's command line (argv joined by spaces), or "" when it is gone.
   virtual std::string process_command_line(int pid) = 0;
   virtual void signal(int pid, int signal_number) = 0;
+  // Every process: pid and command line (argv joined by spaces).
+  virtual std::vector<std::pair<int, std::string>> processes() = 0;
+  // File names in a directory (not recursive); empty when it does not exist.
+  virtual std::vector<std::string> list_directory(const std::filesystem::path& dir) = 0;
 
   virtual HttpResult http(const std::string& method, const std::string& url, const std::string& body = "",
                           const std::vector<std::string>& headers = {},

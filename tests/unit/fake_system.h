@@ -21,7 +21,7 @@ class FakeSystem final : public System {
   std::map<std::string, std::string> env;
   std::map<std::filesystem::path, std::string> files;
   std::map<std::filesystem::path, unsigned> modes;
-  std::map<int, std::string> processes;  // pid -> command line
+  std::map<int, std::string> running;  // pid -> command line
 
   std::vector<std::vector<std::string>> ran;  // every run() and spawn_detached() argv
   std::vector<std::string> requests;          // every "METHOD URL"
@@ -71,16 +71,24 @@ class FakeSystem final : public System {
     const int pid = next_pid++;
     std::string cmdline;
     for (const auto& a : argv) cmdline += (cmdline.empty() ? "" : " ") + a;
-    processes[pid] = cmdline;
+    running[pid] = cmdline;
     return pid;
   }
 
-  bool process_alive(int pid) override { return processes.count(pid) > 0; }
+  bool process_alive(int pid) override { return running.count(pid) > 0; }
   std::string process_command_line(int pid) override {
-    const auto it = processes.find(pid);
-    return it == processes.end() ? "" : it->second;
+    const auto it = running.find(pid);
+    return it == running.end() ? "" : it->second;
   }
-  void signal(int pid, int) override { processes.erase(pid); }
+  void signal(int pid, int) override { running.erase(pid); }
+  std::vector<std::pair<int, std::string>> processes() override { return {running.begin(), running.end()}; }
+  std::vector<std::string> list_directory(const std::filesystem::path& dir) override {
+    std::vector<std::string> out;
+    for (const auto& [p, _] : files) {
+      if (p.parent_path() == dir) out.push_back(p.filename().string());
+    }
+    return out;
+  }
 
   HttpResult http(const std::string& method, const std::string& url, const std::string&, const std::vector<std::string>&,
                   std::chrono::milliseconds) override {

@@ -71,14 +71,14 @@ TEST_CASE("native: starts what is missing, reloads a running Prometheus, ignores
   sys.files["/stack/run/prometheus.pid"] = "4242\n";  // stale: no such process
   auto rt = make_native_runtime(config("native"), sys);
   rt->up(false);
-  REQUIRE(sys.processes.size() == 2);  // grafana is optional and absent
+  REQUIRE(sys.running.size() == 2);  // grafana is optional and absent
   CHECK(sys.ran.at(0).at(0) == "/usr/bin/victoria-metrics");  // VictoriaMetrics first
   CHECK(sys.ran.at(1).at(0) == "/usr/bin/prometheus");
   CHECK(std::find(sys.ran[1].begin(), sys.ran[1].end(), "--web.enable-lifecycle") != sys.ran[1].end());
   const std::string prom_pid = sys.files.at("/stack/run/prometheus.pid");
 
   rt->up(true);  // running: reload, no second process
-  CHECK(sys.processes.size() == 2);
+  CHECK(sys.running.size() == 2);
   CHECK(std::count(sys.requests.begin(), sys.requests.end(), "POST http://127.0.0.1:9090/-/reload") == 1);
   CHECK(sys.files.at("/stack/run/prometheus.pid") == prom_pid);
 
@@ -88,7 +88,7 @@ TEST_CASE("native: starts what is missing, reloads a running Prometheus, ignores
   CHECK(st.at(2).state == "missing");
 
   rt->down(false);
-  CHECK(sys.processes.empty());
+  CHECK(sys.running.empty());
   CHECK_FALSE(sys.files.count("/stack/run/prometheus.pid"));
 }
 
