@@ -12,6 +12,7 @@ void add_bench_command(CLI::App& parent, CliContext& ctx);
 void add_serve_command(CLI::App& parent, CliContext& ctx);
 void add_stack_command(CLI::App& parent, CliContext& ctx);
 void add_doctor_command(CLI::App& parent, CliContext& ctx);
+void add_completion_command(CLI::App& parent, CliContext& ctx);
 
 // `vllmctl model ...`: one file each under cli/model/.
 void add_model_demo_command(CLI::App& model, CliContext& ctx);

@@ -16,6 +16,7 @@ constexpr AddCommand kCommands[] = {
     vllmctl::add_serve_command,
     vllmctl::add_stack_command,
     vllmctl::add_doctor_command,
+    vllmctl::add_completion_command,
     vllmctl::add_model_command,
     vllmctl::add_bench_command,
     vllmctl::add_version_command,

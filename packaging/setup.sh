@@ -26,6 +26,7 @@ test_pkgs=(
   python3 python3-jinja2 python3-numpy python3-torch
   clang libclang-rt-14-dev
   prometheus victoria-metrics docker-compose
+  rpm rpmlint lintian cpio man-db systemd
 )
 
 pkgs=("${build_pkgs[@]}")
