@@ -2,6 +2,7 @@
 #include "engine/runtime/engine_loader.h"
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/cuda_backend_factory.h"
 #include "engine/backend/device_probe.h"
 #include "engine/model/model_dir.h"
 
@@ -25,11 +26,16 @@ std::pair<std::string, std::string> pick_device(const std::string& requested) {
   const CudaProbe probe = probe_cuda();
   if (requested == "cuda") {
     if (!probe.usable) throw std::runtime_error(fmt::format("--device cuda: no usable GPU ({})", probe.status));
-    throw std::runtime_error(
-        "--device cuda: the CUDA backend is not part of this build yet; use --device cpu");
+    if (!cuda_backend_built()) {
+      throw std::runtime_error("--device cuda: the CUDA backend is not part of this build; use --device cpu");
+    }
+    return {"cuda", "--device cuda was given"};
   }
-  return {"cpu", probe.usable ? "a GPU is present but this build has no CUDA inference backend yet"
-                              : fmt::format("no usable GPU: {}", probe.status)};
+  if (!probe.usable) return {"cpu", fmt::format("no usable GPU: {}", probe.status)};
+  if (!cuda_backend_built()) return {"cpu", "a GPU is present but this build has no CUDA inference backend"};
+  // Not the default until the GPU tests (tests/gpu/backend_test.cu) have passed on a device.
+  return {"cpu", "a GPU is present, but the CUDA backend is new and unverified on a GPU, so auto picks the "
+                 "CPU (use --device cuda to try it)"};
 }
 
 std::vector<TokenId> eos_ids(const ModelConfig& config, const std::optional<GenerationConfig>& gen) {
@@ -97,7 +103,18 @@ LoadedEngine load_engine(const EngineLoadOptions& o) {
   eo.seed = o.seed;
   eo.eos_token_ids = eos_ids(model.config, model.generation);
   eo.log_stats = o.log_stats;
-  auto backend = std::make_unique<cpu::CpuBackend>(model, cpu::CpuBackendOptions{num_blocks, o.block_size});
+  std::unique_ptr<Backend> backend;
+  if (device == "cuda") {
+    // The KV cache takes 0.9 of device memory less weights and activations (CudaBackend).
+    CudaBackendOptions co;
+    co.block_size = o.block_size;
+    co.max_num_batched_tokens = eo.scheduler.max_num_batched_tokens;
+    co.max_num_seqs = o.max_num_seqs;
+    co.max_model_len = out.max_model_len;
+    backend = make_cuda_backend(model, co);
+  } else {
+    backend = std::make_unique<cpu::CpuBackend>(model, cpu::CpuBackendOptions{num_blocks, o.block_size});
+  }
   out.engine = std::make_unique<Engine>(std::move(backend), out.tokenizer, std::move(eo));
   return out;
 }
