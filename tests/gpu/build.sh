@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds each tests/gpu/*_test.cu into its own binary build-gpu/<name>, linked with every
 # kernel (kernels/*.cu) and CPU twin (kernels/*.cpp). Needs nvcc, not a GPU.
+# backend_test.cu (the CUDA backend against the CPU backend) needs the whole engine: it is
+# the CMake target gpu_backend_test, built in BUILD_DIR (default build/, configured with
+# CUDA) and copied to build-gpu/backend_test. SKIP_BACKEND=1 leaves it out.
 #   ARCH=sm_80 bash tests/gpu/build.sh   (default sm_90; also NVCC=, CXX= (twins, C++20), JOBS=)
 # Kernel objects are compiled once and shared by the tests; only changed sources rebuild.
 set -euo pipefail
@@ -32,7 +35,8 @@ compile() {
 }
 
 sources=(kernels/*.cu kernels/*.cpp)
-tests=(tests/gpu/*_test.cu)
+tests=()
+for t in tests/gpu/*_test.cu; do [[ "$t" == */backend_test.cu ]] || tests+=("$t"); done
 pids=()
 fail=0
 for src in "${sources[@]}" "${tests[@]}"; do
@@ -53,4 +57,11 @@ for t in "${tests[@]}"; do
   echo "link $out/$name"
   "$NVCC" -arch="$ARCH" -Xcompiler -fopenmp -cudart static "$obj/$name.cu.o" "${kernel_objs[@]}" -o "$out/$name"
 done
+if [[ -z "${SKIP_BACKEND:-}" ]]; then
+  build_dir="${BUILD_DIR:-build}"
+  [[ -f "$build_dir/CMakeCache.txt" ]] || cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  echo "cmake --build $build_dir --target gpu_backend_test"
+  cmake --build "$build_dir" -j"$JOBS" --target gpu_backend_test
+  cp "$build_dir/gpu_backend_test" "$out/backend_test"
+fi
 echo "built: $(cd "$out" && ls -1 *_test | tr '\n' ' ')"

@@ -1,0 +1,212 @@
+// CudaBackend against CpuBackend (the reference) on small random bf16 models, one per
+// architecture family, through prefill, chunked prefill with a cached prefix, a mixed
+// prefill + decode step, all-decode steps (the decode kernel) and a context long enough
+// for split-K. Host code only (C++20, the engine's headers): built by CMake as the target
+// gpu_backend_test (tests/gpu/build.sh does that), not by nvcc like the kernel tests.
+#include "tests/gpu/gpu_check.h"
+
+#include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/cuda_backend_factory.h"
+#include "engine/model/model_config.h"
+#include "engine/model/model_dir.h"
+#include "engine/model/safetensors_writer.h"
+#include "engine/model/weight_layout.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace vllmctl;
+
+namespace {
+
+constexpr int kBlockSize = 16;
+constexpr int kBlocksPerSeq = 32;  // 512 tokens per sequence
+constexpr int kNumSeqs = 3;
+
+// head_dim 64 (the attention kernels take 64 or 128): hidden 256 / 4 heads; Qwen3 128.
+nlohmann::json model_config(const std::string& arch) {
+  nlohmann::json c = {
+      {"hidden_size", 256}, {"intermediate_size", 512}, {"num_hidden_layers", 2},
+      {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"vocab_size", 512},
+      {"max_position_embeddings", 4096}, {"rms_norm_eps", 1e-6}, {"rope_theta", 10000.0},
+      {"tie_word_embeddings", true}, {"torch_dtype", "bfloat16"}, {"hidden_act", "silu"},
+      {"bos_token_id", 1}, {"eos_token_id", 2}};
+  if (arch == "qwen2") {
+    c["architectures"] = {"Qwen2ForCausalLM"};
+    c["model_type"] = "qwen2";
+  } else if (arch == "llama3") {
+    c["architectures"] = {"LlamaForCausalLM"};
+    c["model_type"] = "llama";
+    c["rope_theta"] = 500000.0;
+    c["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
+                         {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 64}};
+  } else if (arch == "qwen3") {
+    c["architectures"] = {"Qwen3ForCausalLM"};
+    c["model_type"] = "qwen3";
+    c["head_dim"] = 128;
+    c["attention_bias"] = false;
+  } else {
+    c["architectures"] = {"MistralForCausalLM"};
+    c["model_type"] = "mistral";
+    c["tie_word_embeddings"] = false;
+    c["num_key_value_heads"] = 1;
+  }
+  return c;
+}
+
+void write_model(const fs::path& dir, const std::string& arch, uint64_t seed) {
+  fs::create_directories(dir);
+  const nlohmann::json config = model_config(arch);
+  std::ofstream(dir / "config.json") << config.dump(2);
+  const ModelConfig parsed = parse_model_config(config, "config.json");
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<TensorBytes> tensors;
+  for (const ExpectedTensor& t : expected_weight_layout(parsed)) {
+    if (t.optional) continue;
+    uint64_t numel = 1;
+    for (uint64_t d : t.shape) numel *= d;
+    const double fan_in = static_cast<double>(t.shape.back());
+    TensorBytes tb{TensorSpec{t.name, DType::kBF16, t.shape}, {}};
+    tb.bytes.resize(numel * 2);
+    for (uint64_t i = 0; i < numel; ++i) {
+      const float z = normal(rng);
+      float v = z / static_cast<float>(std::sqrt(fan_in));
+      if (t.role == TensorRole::kNorm) v = 1.0f + 0.1f * z;
+      if (t.role == TensorRole::kBias) v = 0.1f * z;
+      if (t.role == TensorRole::kEmbedding) v = z;
+      const uint16_t bits = kernels::f32_to_bf16(v);
+      std::memcpy(tb.bytes.data() + i * 2, &bits, 2);
+    }
+    tensors.push_back(std::move(tb));
+  }
+  write_safetensors(dir / "model.safetensors", tensors);
+}
+
+struct Seq {
+  std::vector<int32_t> tokens;  // prompt, then generated
+  int computed = 0;             // tokens whose KV is in the cache
+};
+
+// One step: sequence s gets its tokens [computed, computed + count); every sequence samples.
+ForwardBatch make_batch(std::vector<Seq>& seqs, const std::vector<std::pair<int, int>>& plan) {
+  ForwardBatch b;
+  b.max_blocks_per_seq = kBlocksPerSeq;
+  b.query_start.push_back(0);
+  for (auto [s, count] : plan) {
+    Seq& q = seqs[static_cast<size_t>(s)];
+    for (int i = 0; i < count; ++i) {
+      const int pos = q.computed + i;
+      b.token_ids.push_back(q.tokens[static_cast<size_t>(pos)]);
+      b.positions.push_back(pos);
+      const int block = s * kBlocksPerSeq + pos / kBlockSize;
+      b.slot_mapping.push_back(block * kBlockSize + pos % kBlockSize);
+    }
+    q.computed += count;
+    b.query_start.push_back(b.num_tokens());
+    b.context_lens.push_back(q.computed);
+    for (int j = 0; j < kBlocksPerSeq; ++j) b.block_tables.push_back(s * kBlocksPerSeq + j);
+    b.sample_rows.push_back(b.num_tokens() - 1);
+    b.sample_seqs.push_back(static_cast<int32_t>(b.sample_seqs.size()));
+  }
+  return b;
+}
+
+int argmax(const float* x, int n) { return static_cast<int>(std::max_element(x, x + n) - x); }
+
+void run_arch(const std::string& arch) {
+  const fs::path dir = fs::temp_directory_path() / ("vllmctl_backend_test_" + arch);
+  write_model(dir, arch, 7);
+  const ModelDir model = open_model_dir(dir);
+  cpu::CpuBackend cpu_backend(model, cpu::CpuBackendOptions{kNumSeqs * kBlocksPerSeq, kBlockSize});
+  CudaBackendOptions o;
+  o.block_size = kBlockSize;
+  o.max_num_batched_tokens = 512;
+  o.max_num_seqs = 8;
+  o.max_model_len = kBlocksPerSeq * kBlockSize;
+  o.num_kv_blocks = kNumSeqs * kBlocksPerSeq;
+  auto gpu_backend = make_cuda_backend(model, o);
+  std::printf("%s: %s\n", arch.c_str(), gpu_backend->describe().c_str());
+  CHECK(gpu_backend->vocab_size() == cpu_backend.vocab_size());
+
+  std::mt19937 rng(3);
+  const int vocab = cpu_backend.vocab_size();
+  auto prompt = [&](int n) {
+    std::vector<int32_t> t(static_cast<size_t>(n));
+    for (auto& x : t) x = static_cast<int32_t>(rng() % static_cast<unsigned>(vocab));
+    return t;
+  };
+  std::vector<Seq> cpu_seqs = {{prompt(37), 0}, {prompt(5), 0}, {prompt(300), 0}};
+  std::vector<Seq> gpu_seqs = cpu_seqs;
+
+  // Steps: a chunk of seq 0; the rest of seq 0 (cached prefix) with seq 1's prompt; seq 2's
+  // long prompt with decodes of 0 and 1; then all-decode steps (split-K for seq 2).
+  std::vector<std::vector<std::pair<int, int>>> steps = {{{0, 20}}, {{0, 17}, {1, 5}}, {{0, 1}, {1, 1}, {2, 300}}};
+  for (int i = 0; i < 6; ++i) steps.push_back({{0, 1}, {1, 1}, {2, 1}});
+
+  float worst = 0.0f;
+  int agree = 0, rows = 0;
+  for (size_t st = 0; st < steps.size(); ++st) {
+    const ForwardBatch cb = make_batch(cpu_seqs, steps[st]);
+    const ForwardBatch gb = make_batch(gpu_seqs, steps[st]);
+    const std::span<float> want = cpu_backend.forward(cb);
+    const std::span<float> got = gpu_backend->forward(gb);
+    CHECK(want.size() == got.size());
+    if (want.size() != got.size()) return;
+    for (size_t r = 0; r < cb.sample_rows.size(); ++r) {
+      const float* w = want.data() + r * static_cast<size_t>(vocab);
+      const float* g = got.data() + r * static_cast<size_t>(vocab);
+      float max_ref = 0.0f, max_err = 0.0f;
+      bool finite = true;
+      for (int v = 0; v < vocab; ++v) {
+        max_ref = std::max(max_ref, std::fabs(w[v]));
+        max_err = std::max(max_err, std::fabs(w[v] - g[v]));
+        finite = finite && std::isfinite(g[v]);
+      }
+      const float rel = max_err / std::max(max_ref, 1e-6f);
+      worst = std::max(worst, rel);
+      // bf16 activations and weights against an F32 reference, 2 layers: a few percent.
+      CHECK_MSG(finite && rel < 0.05f, "%s step %zu row %zu: max |gpu - cpu| = %g (%.3f of max |logit| %g)",
+                arch.c_str(), st, r, max_err, rel, max_ref);
+      ++rows;
+      agree += argmax(w, vocab) == argmax(g, vocab);
+      // Both continue with the reference's greedy token, so inputs stay identical.
+      const int32_t next = argmax(w, vocab);
+      const int s = steps[st][r].first;
+      Seq& cs = cpu_seqs[static_cast<size_t>(s)];
+      if (cs.computed == static_cast<int>(cs.tokens.size())) {
+        cs.tokens.push_back(next);
+        gpu_seqs[static_cast<size_t>(s)].tokens.push_back(next);
+      }
+    }
+  }
+  std::printf("%s: %d sampled rows, worst max-abs error %.4f of max |logit|, argmax agrees on %d\n", arch.c_str(),
+              rows, worst, agree);
+  CHECK_MSG(agree * 10 >= rows * 9, "%s: argmax agrees on only %d of %d rows", arch.c_str(), agree, rows);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+int main() {
+  GPU_CHECK_REQUIRE_DEVICE();
+  for (const char* arch : {"qwen2", "llama3", "qwen3", "mistral"}) {
+    try {
+      run_arch(arch);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: exception: %s\n", arch, e.what());
+      CHECK(false);
+    }
+  }
+  return gpu_check::finish();
+}
