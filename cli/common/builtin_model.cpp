@@ -13,6 +13,28 @@ namespace vllmctl {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+bool complete_model_dir(const fs::path& dir) {
+  return fs::is_regular_file(dir / "model.safetensors") && fs::is_regular_file(dir / "tokenizer_config.json");
+}
+
+}  // namespace
+
+void publish_staged_model(const fs::path& staging, const fs::path& dir) {
+  std::error_code ec;
+  fs::rename(staging, dir, ec);
+  if (!ec) return;
+  // The name is taken. By another process that won the race: use its copy, and never
+  // delete it (it may be loading from it). By an incomplete leftover: replace that.
+  if (!complete_model_dir(dir)) {
+    fs::remove_all(dir, ec);
+    fs::rename(staging, dir, ec);
+    if (!ec) return;
+  }
+  fs::remove_all(staging, ec);
+}
+
 fs::path builtin_demo_model() {
   fs::path cache;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
@@ -24,9 +46,7 @@ fs::path builtin_demo_model() {
   }
   const fs::path dir = cache / "vllmctl" / "demo-model";
   // The directory only ever appears by a rename of a complete copy.
-  if (fs::is_regular_file(dir / "model.safetensors") && fs::is_regular_file(dir / "tokenizer_config.json")) {
-    return dir;
-  }
+  if (complete_model_dir(dir)) return dir;
   // Write beside, then swap in, so two processes starting at once never see half a model.
   const fs::path staging = dir.parent_path() / fmt::format(".demo-model.{}", ::getpid());
   fs::create_directories(dir.parent_path());
@@ -34,10 +54,7 @@ fs::path builtin_demo_model() {
   options.out_dir = staging;
   options.force = true;
   write_demo_model(options);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::rename(staging, dir, ec);
-  if (ec) fs::remove_all(staging, ec);  // another process won the race: use its copy
+  publish_staged_model(staging, dir);
   return dir;
 }
 

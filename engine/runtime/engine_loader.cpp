@@ -105,8 +105,10 @@ LoadedEngine load_engine(const EngineLoadOptions& o) {
   eo.log_stats = o.log_stats;
   std::unique_ptr<Backend> backend;
   if (device == "cuda") {
-    // The KV cache takes 0.9 of device memory less weights and activations (CudaBackend).
+    // The KV cache takes --gpu-memory-utilization of device memory less weights and
+    // activations (CudaBackend).
     CudaBackendOptions co;
+    co.gpu_memory_utilization = o.gpu_memory_utilization;
     co.block_size = o.block_size;
     co.max_num_batched_tokens = eo.scheduler.max_num_batched_tokens;
     co.max_num_seqs = o.max_num_seqs;
