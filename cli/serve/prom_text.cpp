@@ -140,7 +140,7 @@ std::string serialize_prometheus_text(const std::vector<prometheus::MetricFamily
     }
     const bool has_created = family.type == MetricType::Counter || family.type == MetricType::Histogram ||
                              family.type == MetricType::Summary;
-    if (has_created && f < created_unix_s.size() && !family.metric.empty()) {
+    if (has_created && f < created_unix_s.size() && created_unix_s[f] >= 0 && !family.metric.empty()) {
       std::string base = name;
       if (family.type == MetricType::Counter && base.size() > 6 && base.ends_with("_total")) {
         base.resize(base.size() - 6);

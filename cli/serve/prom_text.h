@@ -20,7 +20,8 @@ inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4
 std::string float_to_go_string(double value);
 
 // `created_unix_s` (one per family, same order; empty: no _created families) is the
-// creation time of each counter or histogram family.
+// creation time of each counter or histogram family; a negative entry: none for that
+// family (prometheus_client's process collector writes no _created series).
 std::string serialize_prometheus_text(const std::vector<prometheus::MetricFamily>& families,
                                       const std::vector<double>& created_unix_s = {});
 

@@ -205,8 +205,10 @@ int run_serve(ServeArgs a) {
     for (const auto& c : collectables) {
       for (auto& f : c->Collect()) families.push_back(std::move(f));
     }
-    res.set_content(serialize_prometheus_text(families, std::vector<double>(families.size(), started)),
-                    kPrometheusContentType);
+    // _created for our counters and histograms; none for process_*, as prometheus_client.
+    std::vector<double> created;
+    for (const auto& f : families) created.push_back(f.name.rfind("process_", 0) == 0 ? -1.0 : started);
+    res.set_content(serialize_prometheus_text(families, created), kPrometheusContentType);
   };
 
   httplib::Server svr;

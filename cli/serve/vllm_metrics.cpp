@@ -118,6 +118,11 @@ std::vector<MetricFamily> vllm_metric_families(const EngineStats& s, const VllmM
             s.avg_prompt_throughput_toks_per_s);
     b.gauge("avg_generation_throughput_toks_per_s",
             "Legacy: generated tokens per second over the last stats interval.", s.avg_generation_throughput_toks_per_s);
+    b.counter("gpu_prefix_cache_queries_total", "Legacy name of prefix_cache_queries_total.",
+              static_cast<double>(s.prefix_cache_queries_total));
+    b.counter("gpu_prefix_cache_hits_total", "Legacy name of prefix_cache_hits_total.",
+              static_cast<double>(s.prefix_cache_hits_total));
+    b.gauge("num_requests_swapped", "Legacy: requests swapped to CPU (no swapping in this engine: 0).", 0.0);
   }
   std::vector<ClientMetric::Label> cache_labels;
   for (const auto& [k, v] : info.cache_config) cache_labels.push_back({k, v});

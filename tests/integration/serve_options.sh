@@ -125,8 +125,11 @@ for text in (main_text, side_text):
                    'http_requests_total{handler="/v1/completions",method="POST",status="2xx"}',
                    'http_requests_total{handler="/v1/completions",method="POST",status="4xx"} 4.0',
                    "http_request_duration_highr_seconds_count", "process_resident_memory_bytes ",
-                   "process_cpu_seconds_total ", "process_open_fds "):
+                   "process_cpu_seconds_total ", "process_open_fds ", "vllm:gpu_prefix_cache_queries_total{",
+                   "vllm:num_requests_swapped{", "vllm:prompt_tokens_created{"):
         assert needle in text, needle
+    # prometheus_client's process collector writes no _created series; neither do we.
+    assert "process_cpu_seconds_created" not in text
 assert call(mbase + "/v1/models")[0] == 404  # the metrics port serves /metrics only
 print("serve options: api checks passed")
 PY

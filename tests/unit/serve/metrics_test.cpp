@@ -200,7 +200,14 @@ TEST_CASE("--legacy-metrics adds the pre-V1 names, from the same data, after the
   const auto families = vllm_metric_families(stats, info);
   std::map<std::string, const prometheus::MetricFamily*> by_name;
   for (const auto& f : families) by_name[f.name] = &f;
-  REQUIRE(families.size() == kReferenceFamilies.size() + 5);
+  stats.prefix_cache_queries_total = 64;
+  stats.prefix_cache_hits_total = 16;
+  const auto with_cache = vllm_metric_families(stats, info);
+  REQUIRE(families.size() == kReferenceFamilies.size() + 8);
+  for (const auto& f : with_cache) by_name[f.name] = &f;
+  CHECK(by_name["vllm:gpu_prefix_cache_queries_total"]->metric.front().counter.value == 64);
+  CHECK(by_name["vllm:gpu_prefix_cache_hits_total"]->metric.front().counter.value == 16);
+  CHECK(by_name["vllm:num_requests_swapped"]->metric.front().gauge.value == 0);
   REQUIRE(by_name.count("vllm:gpu_cache_usage_perc"));
   CHECK(by_name["vllm:gpu_cache_usage_perc"]->metric.front().gauge.value == 0.25);
   CHECK(by_name["vllm:cpu_cache_usage_perc"]->metric.front().gauge.value == 0.0);
