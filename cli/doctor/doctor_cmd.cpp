@@ -39,7 +39,7 @@ int run_doctor(const CliContext& ctx, const DoctorOptions& o, System& sys) {
     }
     t.prometheus = prometheus_local_url(c);
     t.victoriametrics = victoriametrics_local_url(c);
-    t.grafana = fmt::format("http://{}:{}", c.bind == "0.0.0.0" ? "127.0.0.1" : c.bind, c.grafana_port);
+    t.grafana = local_url(c, c.grafana_port);
     if (sys.exists(c.directory)) t.stack_dir = c.directory.string();
     t.ports = {doctor::parse_endpoint(t.target).port, c.prometheus_port, c.grafana_port, c.victoriametrics_port};
   } catch (const std::exception& e) {

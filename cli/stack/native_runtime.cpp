@@ -26,12 +26,11 @@ struct NativeService {
 class NativeRuntime final : public StackRuntime {
  public:
   NativeRuntime(const StackConfig& config, System& system) : c_(config), sys_(system), dir_(config.directory) {
-    const std::string host = c_.bind == "0.0.0.0" || c_.bind == "::" ? "127.0.0.1" : c_.bind;
     // In start order: Prometheus remote-writes to VictoriaMetrics; Grafana reads both.
     services_ = {
         {"victoriametrics", {"victoria-metrics", "victoria-metrics-prod"}, victoriametrics_local_url(c_), "/health"},
         {"prometheus", {"prometheus"}, prometheus_local_url(c_), "/-/ready"},
-        {"grafana", {"grafana-server", "grafana"}, fmt::format("http://{}:{}", host, c_.grafana_port), "/api/health"},
+        {"grafana", {"grafana-server", "grafana"}, local_url(c_, c_.grafana_port), "/api/health"},
     };
   }
 
@@ -47,9 +46,8 @@ class NativeRuntime final : public StackRuntime {
                                              s.name, fmt::join(s.programs, ", "),
                                              s.name == "prometheus" ? "prometheus" : "victoria-metrics"));
       }
-      if (const int pid = running_pid(s)) {
+      if (running_pid(s)) {
         if (s.name == "prometheus" && prometheus_config_changed) reload_prometheus();
-        (void)pid;
         continue;
       }
       start(s, *program);
@@ -59,7 +57,7 @@ class NativeRuntime final : public StackRuntime {
   void down(bool delete_data) override {
     // Reverse order: Prometheus flushes its remote-write queue while VictoriaMetrics listens.
     for (auto it = services_.rbegin(); it != services_.rend(); ++it) {
-      if (const int pid = running_pid(*it)) stop(*it, pid);
+      if (const int pid = running_pid(*it)) stop(pid);
       sys_.remove_all(pid_file(*it));
     }
     if (delete_data) sys_.remove_all(dir_ / "data");
@@ -177,14 +175,13 @@ class NativeRuntime final : public StackRuntime {
                                          log_file(s).string(), tail));
   }
 
-  void stop(const NativeService& s, int pid) {
+  void stop(int pid) {
     sys_.signal(pid, SIGTERM);
     for (int i = 0; i < 150 && sys_.process_alive(pid); ++i) sys_.sleep(100ms);
     if (sys_.process_alive(pid)) {
       sys_.signal(pid, SIGKILL);
       for (int i = 0; i < 50 && sys_.process_alive(pid); ++i) sys_.sleep(100ms);
     }
-    (void)s;
   }
 
   void reload_prometheus() {
@@ -217,14 +214,8 @@ std::string last_lines(const std::string& text, int lines) {
   return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
-std::string prometheus_local_url(const StackConfig& c) {
-  const std::string host = c.bind == "0.0.0.0" || c.bind == "::" ? "127.0.0.1" : c.bind;
-  return fmt::format("http://{}:{}", host.find(':') != std::string::npos ? "[" + host + "]" : host, c.prometheus_port);
-}
+std::string prometheus_local_url(const StackConfig& c) { return local_url(c, c.prometheus_port); }
 
-std::string victoriametrics_local_url(const StackConfig& c) {
-  const std::string host = c.bind == "0.0.0.0" || c.bind == "::" ? "127.0.0.1" : c.bind;
-  return fmt::format("http://{}:{}", host.find(':') != std::string::npos ? "[" + host + "]" : host, c.victoriametrics_port);
-}
+std::string victoriametrics_local_url(const StackConfig& c) { return local_url(c, c.victoriametrics_port); }
 
 }  // namespace vllmctl

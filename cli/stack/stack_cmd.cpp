@@ -105,8 +105,8 @@ int run_up(const CliContext& ctx, StackOptions& o, System& sys) {
   print_targets(targets);
   const bool grafana_native = runtime_name == "docker" || sys.which("grafana-server") || sys.which("grafana");
   if (grafana_native) {
-    fmt::print("Grafana: http://{}:{}  (user admin, password in {})\n", c.bind == "0.0.0.0" ? "127.0.0.1" : c.bind,
-               c.grafana_port, (c.directory / "secrets" / "grafana_admin_password").string());
+    fmt::print("Grafana: {}  (user admin, password in {})\n", local_url(c, c.grafana_port),
+               (c.directory / "secrets" / "grafana_admin_password").string());
   }
   return 0;
 }

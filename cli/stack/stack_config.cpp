@@ -2,6 +2,8 @@
 // validation that names the key and the fix.
 #include "cli/stack/stack_config.h"
 
+#include "cli/stack/prometheus_targets.h"
+
 #include <arpa/inet.h>
 
 #include <fmt/format.h>
@@ -251,10 +253,7 @@ void parse_url(const Source& src, const std::string& key, StackTarget& t) {
   t.metrics_path = path.empty() || path == "/" ? "/metrics" : path;
 }
 
-bool is_prometheus_duration(const std::string& s) {
-  static const std::regex re(R"(^([0-9]+(ms|s|m|h|d|w|y))+$)");
-  return std::regex_match(s, re) && s.find_first_not_of("0msdhwy") != std::string::npos;
-}
+bool is_prometheus_duration(const std::string& s) { return parse_duration(s).count() > 0; }
 
 void validate(StackConfig& c, const Source& src) {
   if (c.runtime != "auto" && c.runtime != "docker" && c.runtime != "native") {
@@ -394,6 +393,14 @@ StackConfig load_stack_config(const std::optional<fs::path>& toml_file, const St
   validate(c, src);
   return c;
 }
+
+std::string local_host(const StackConfig& c) {
+  if (c.bind == "0.0.0.0") return "127.0.0.1";
+  if (c.bind == "::") return "127.0.0.1";  // a dual-stack wildcard takes IPv4 loopback too
+  return c.bind.find(':') != std::string::npos ? "[" + c.bind + "]" : c.bind;
+}
+
+std::string local_url(const StackConfig& c, int port) { return fmt::format("http://{}:{}", local_host(c), port); }
 
 std::string victoriametrics_retention(const std::string& r) {
   if (r.size() > 2 && r.compare(r.size() - 2, 2, "mo") == 0) return r.substr(0, r.size() - 2);

@@ -78,6 +78,11 @@ struct StackFlags {
 StackConfig load_stack_config(const std::optional<std::filesystem::path>& toml_file, const StackFlags& flags,
                               System& system);
 
+// How this host reaches a service bound to config.bind: loopback for the wildcard
+// addresses, other IPv6 addresses in brackets; and "http://HOST:PORT".
+std::string local_host(const StackConfig& config);
+std::string local_url(const StackConfig& config, int port);
+
 // VictoriaMetrics' -retentionPeriod for long_term_retention ("12mo" -> "12", "1y" -> "1y").
 std::string victoriametrics_retention(const std::string& long_term_retention);
 

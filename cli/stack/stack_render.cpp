@@ -61,15 +61,15 @@ ojson make_context(const StackConfig& c, const std::string& runtime, const fs::p
                    {"kv_cache_usage", fmt::format("{:g}", c.alerts.kv_cache_usage)},
                    {"queue_waiting", c.alerts.queue_waiting},
                    {"kv_cache_usage_percent", fmt::format("{:g}", c.alerts.kv_cache_usage * 100)}};
-  const std::string local = c.bind == "0.0.0.0" || c.bind == "::" ? "127.0.0.1" : c.bind;
+  const std::string local = local_host(c);
   ctx["dir"] = dir.string();
   ctx["paths"] = {{"rules", docker ? "/etc/prometheus/rules/*.yml" : (dir / "prometheus" / "rules" / "*.yml").string()},
                   {"dashboards", docker ? "/var/lib/grafana/dashboards" : (dir / "grafana" / "dashboards").string()}};
   ctx["remote_write_url"] = docker ? std::string("http://victoriametrics:8428/api/v1/write")
                                    : fmt::format("http://{}:{}/api/v1/write", local, c.victoriametrics_port);
-  ctx["prometheus_url"] = docker ? std::string("http://prometheus:9090") : fmt::format("http://{}:{}", local, c.prometheus_port);
+  ctx["prometheus_url"] = docker ? std::string("http://prometheus:9090") : local_url(c, c.prometheus_port);
   ctx["victoriametrics_url"] =
-      docker ? std::string("http://victoriametrics:8428") : fmt::format("http://{}:{}", local, c.victoriametrics_port);
+      docker ? std::string("http://victoriametrics:8428") : local_url(c, c.victoriametrics_port);
   ctx["self_address"] = docker ? std::string("localhost:9090") : fmt::format("{}:{}", local, c.prometheus_port);
   ctx["dcgm_address"] = docker && c.dcgm_exporter ? "dcgm-exporter:9400" : "";
 
