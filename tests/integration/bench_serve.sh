@@ -27,7 +27,9 @@ assert r["mean_ttft_ms"] < r["mean_e2el_ms"], r
 assert r["output_throughput"] > 0 and r["request_throughput"] > 0, r
 PY
 # The server saw the same traffic.
-curl -sf "$base/metrics" | grep -q '^vllm:generation_tokens_total{engine="0",model_name="demo"} 120.0$'
+# Captured first: `curl | grep -q` dies of SIGPIPE under pipefail once /metrics is long.
+metrics=$(curl -sf "$base/metrics")
+grep -q '^vllm:generation_tokens_total{engine="0",model_name="demo"} 120.0$' <<<"$metrics"
 
 # The text table, with a tokenizer for exact prompt lengths.
 "$VLLMCTL" bench serve --base-url "$base" --api-key k3y --num-prompts 3 --output-len 4 --input-len 16 \

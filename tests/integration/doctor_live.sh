@@ -35,9 +35,9 @@ doctor --category target --target "http://127.0.0.1:$good" --json > good.json
 rc=0; doctor --category target --target "http://127.0.0.1:$quiet" --json > quiet.json || rc=$?
 [ "$rc" = 1 ] || { echo "expected exit 1 for --disable-log-stats, got $rc" >&2; cat quiet.json >&2; exit 1; }
 [ "$(json_field quiet.json target.metrics status)" = fail ]
-json_field quiet.json target.metrics hint | grep -q "without --disable-log-stats"
+grep -q "without --disable-log-stats" <<<"$(json_field quiet.json target.metrics hint)"
 [ "$(json_field quiet.json target.disable_log_stats status)" = fail ]
-json_field quiet.json target.disable_log_stats message | grep -q -- "--port $quiet --disable-log-stats"
+grep -q -- "--port $quiet --disable-log-stats" <<<"$(json_field quiet.json target.disable_log_stats message)"
 NO_COLOR=1 doctor --category target --target "http://127.0.0.1:$quiet" > quiet.out || true
 grep -q "\[FAIL\] /metrics answers but has no vllm: samples" quiet.out
 grep -q "fix: restart the server without --disable-log-stats" quiet.out
@@ -74,12 +74,12 @@ rc=0; doctor --category prometheus --prometheus "$prom" --target "http://127.0.0
 rc=0; doctor --category prometheus --prometheus "$prom" --target "http://127.0.0.1:$refused" --json > p-refused.json || rc=$?
 [ "$rc" = 1 ]
 [ "$(json_field p-refused.json prometheus.target status)" = fail ]
-json_field p-refused.json prometheus.target message | grep -q "connection refused"
-json_field p-refused.json prometheus.target hint | grep -q -- "--host 0.0.0.0"
+grep -q "connection refused" <<<"$(json_field p-refused.json prometheus.target message)"
+grep -q -- "--host 0.0.0.0" <<<"$(json_field p-refused.json prometheus.target hint)"
 
 rc=0; doctor --category target,prometheus --prometheus "$prom" --target "http://no-such-host.invalid:8000" --json > p-nohost.json || rc=$?
 [ "$rc" = 1 ]
 [ "$(json_field p-nohost.json target.health status)" = fail ]
-json_field p-nohost.json prometheus.target message | grep -q "no such host"
-json_field p-nohost.json prometheus.target hint | grep -q "host-gateway"
+grep -q "no such host" <<<"$(json_field p-nohost.json prometheus.target message)"
+grep -q "host-gateway" <<<"$(json_field p-nohost.json prometheus.target hint)"
 echo "PASS: doctor live"
