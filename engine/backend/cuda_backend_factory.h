@@ -17,6 +17,7 @@ struct CudaBackendOptions {
   int max_model_len = 4096;
   double gpu_memory_utilization = 0.9;  // of total device memory, weights + activations + KV
   int num_kv_blocks = 0;                // > 0: exactly this many (tests), else from the line above
+  bool enforce_eager = false;           // true: no CUDA graphs, every step launched kernel by kernel
 };
 
 // True when the CUDA backend is compiled into this binary.
