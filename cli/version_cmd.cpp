@@ -1,7 +1,9 @@
 // `vllmctl version`: version, git commit, CPU or CUDA build, and what this host offers.
 #include "cli/commands.h"
 #include "cli/common/build_info.h"
+#include "engine/backend/cuda_backend_factory.h"
 #include "engine/backend/device_probe.h"
+#include "engine/runtime/device_choice.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,9 @@ std::string cuda_version_text(int v) {
 int run_version(bool as_json) {
   const BuildInfo& info = build_info();
   const CudaProbe probe = probe_cuda();
+  // What `serve --device auto` would pick for a model the CUDA backend supports; serve
+  // also checks the model's shape and runs the CUDA self-check before using the GPU.
+  const DeviceChoice auto_choice = choose_device("auto", DeviceFacts{probe, cuda_backend_built(), {}});
   if (as_json) {
     nlohmann::json devices = nlohmann::json::array();
     for (const auto& d : probe.devices) {
@@ -35,7 +40,11 @@ int run_version(bool as_json) {
          probe.driver_version > 0 ? cuda_version_text(probe.driver_version) : ""},
         {"cuda_usable", probe.usable},
         {"cuda_status", probe.status},
+        {"cublaslt_found", probe.cublaslt_found},
+        {"cublaslt", probe.cublaslt},
         {"devices", devices},
+        {"auto_device", auto_choice.device},
+        {"auto_device_reason", auto_choice.reason},
     };
     fmt::print("{}\n", out.dump(2));
     return 0;
@@ -54,6 +63,12 @@ int run_version(bool as_json) {
   for (const auto& d : probe.devices) {
     fmt::print("  [{}] {} (compute {}.{}, {:.1f} GiB)\n", d.index, d.name, d.cc_major,
                d.cc_minor, static_cast<double>(d.total_memory_bytes) / (1ull << 30));
+  }
+  if (info.with_cuda) fmt::print("cublas:  {}\n", probe.cublaslt);
+  fmt::print("backend: serve --device auto uses {}: {}\n", auto_choice.device == "cuda" ? "the GPU" : "the CPU",
+             auto_choice.reason);
+  if (auto_choice.device == "cuda") {
+    fmt::print("         (for models with head_dim 64 or 128, after a start-up self-check against the CPU)\n");
   }
   return 0;
 }

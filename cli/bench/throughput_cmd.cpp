@@ -26,6 +26,8 @@ struct ThroughputArgs {
   int max_num_batched_tokens = 0;
   int max_model_len = 4096;
   double kv_cache_gib = 0;
+  double gpu_memory_utilization = 0.9;
+  bool enforce_eager = false;
   float temperature = 0.6f;
   bool json = false;
 };
@@ -45,6 +47,8 @@ int run_throughput(const ThroughputArgs& a) {
   lo.max_num_batched_tokens = a.max_num_batched_tokens;
   lo.max_model_len = a.max_model_len;
   lo.kv_cache_memory_bytes = static_cast<uint64_t>(a.kv_cache_gib * (1ull << 30));
+  lo.gpu_memory_utilization = a.gpu_memory_utilization;
+  lo.enforce_eager = a.enforce_eager;
   lo.seed = a.seed;
   LoadedEngine loaded = load_engine(lo);
   if (!a.json) {
@@ -123,6 +127,10 @@ void add_bench_throughput_command(CLI::App& bench, CliContext& ctx) {
   cmd->add_option("--max-num-batched-tokens", args->max_num_batched_tokens, "Tokens in one step at most (0: 2048)");
   cmd->add_option("--max-model-len", args->max_model_len, "Prompt + output length at most")->capture_default_str();
   cmd->add_option("--kv-cache-gib", args->kv_cache_gib, "CPU KV cache budget in GiB (0: 2 GiB)");
+  cmd->add_option("--gpu-memory-utilization", args->gpu_memory_utilization,
+                  "Fraction of GPU memory for weights, activations and KV cache (CUDA)")
+      ->capture_default_str();
+  cmd->add_flag("--enforce-eager", args->enforce_eager, "No CUDA graphs (CUDA backend)");
   cmd->add_option("--temperature", args->temperature, "Sampling temperature")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print JSON");
   ctx.on_run(cmd, [args] { return run_throughput(*args); });

@@ -145,6 +145,7 @@ int run_serve(ServeArgs a) {
   lo.block_size = a.block_size;
   lo.kv_cache_memory_bytes = static_cast<uint64_t>(a.kv_cache_gib * (1ull << 30));
   lo.gpu_memory_utilization = a.gpu_memory_utilization;
+  lo.enforce_eager = a.enforce_eager;
   lo.enable_prefix_caching = a.enable_prefix_caching;
   lo.seed = a.seed;
   if (!a.disable_log_stats) lo.log_stats = log_line;

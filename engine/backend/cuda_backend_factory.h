@@ -6,6 +6,7 @@
 #include "engine/model/model_dir.h"
 
 #include <memory>
+#include <string>
 
 namespace vllmctl {
 
@@ -22,6 +23,9 @@ struct CudaBackendOptions {
 
 // True when the CUDA backend is compiled into this binary.
 bool cuda_backend_built();
+
+// Empty when the CUDA backend can run a model of this shape, else why not (a sentence).
+std::string cuda_model_unsupported(const ModelConfig& config);
 
 // Uploads the weights (bf16) and allocates the KV cache. Throws std::runtime_error on an
 // unsupported model, when the model does not fit, or when the build has no CUDA backend.

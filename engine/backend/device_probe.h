@@ -19,8 +19,11 @@ struct CudaDevice {
 struct CudaProbe {
   bool usable = false;     // at least one device with compute capability >= 7.5
   int driver_version = 0;  // 1000*major + 10*minor; 0 when no driver
-  std::string status;      // one line a person can act on
+  std::string status;      // "usable", or "none: why" / "unusable: why" / "not used: why"
   std::vector<CudaDevice> devices;
+  // cuBLASLt, which the CUDA backend loads at run time for its GEMMs.
+  bool cublaslt_found = false;
+  std::string cublaslt;  // "libcublasLt.so.13 13.1.0", or why it could not be loaded
 };
 
 CudaProbe probe_cuda();

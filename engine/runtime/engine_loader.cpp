@@ -5,6 +5,8 @@
 #include "engine/backend/cuda_backend_factory.h"
 #include "engine/backend/device_probe.h"
 #include "engine/model/model_dir.h"
+#include "engine/runtime/cuda_self_check.h"
+#include "engine/runtime/device_choice.h"
 
 #include <fmt/format.h>
 
@@ -17,25 +19,29 @@ namespace {
 
 constexpr uint64_t kDefaultCpuKvBytes = 2ull << 30;
 
-// The device to run on, and why (logged by the caller).
-std::pair<std::string, std::string> pick_device(const std::string& requested) {
-  if (requested != "auto" && requested != "cpu" && requested != "cuda") {
-    throw std::runtime_error(fmt::format("--device '{}' is not one of auto, cpu, cuda", requested));
+// The device to run on and why (logged by the caller). For CUDA the self-check runs
+// first: auto falls back to the CPU when it fails; an explicit --device cuda is obeyed,
+// with the failure in the reason.
+DeviceChoice pick_device(const EngineLoadOptions& o, const ModelConfig& config) {
+  DeviceFacts facts;
+  if (o.device != "cpu") {
+    facts.probe = probe_cuda();
+    facts.cuda_backend_built = cuda_backend_built();
+    facts.model_unsupported = cuda_model_unsupported(config);
   }
-  if (requested == "cpu") return {"cpu", "--device cpu was given"};
-  const CudaProbe probe = probe_cuda();
-  if (requested == "cuda") {
-    if (!probe.usable) throw std::runtime_error(fmt::format("--device cuda: no usable GPU ({})", probe.status));
-    if (!cuda_backend_built()) {
-      throw std::runtime_error("--device cuda: the CUDA backend is not part of this build; use --device cpu");
-    }
-    return {"cuda", "--device cuda was given"};
+  DeviceChoice choice = choose_device(o.device, facts);
+  if (choice.device != "cuda") return choice;
+  const CudaSelfCheck check = run_cuda_self_check({choice.cuda_device, o.enforce_eager});
+  if (check.passed) {
+    choice.reason += fmt::format("; self-check passed in {:.2f} s ({})", check.seconds, check.detail);
+  } else if (o.device == "auto") {
+    choice = {"cpu", fmt::format("the CUDA backend failed its start-up self-check against the CPU backend on this "
+                                 "GPU ({}), so auto uses the CPU; please report this with `vllmctl version --json`",
+                                 check.detail)};
+  } else {
+    choice.reason += fmt::format("; WARNING: the start-up self-check FAILED ({}): outputs may be wrong", check.detail);
   }
-  if (!probe.usable) return {"cpu", fmt::format("no usable GPU: {}", probe.status)};
-  if (!cuda_backend_built()) return {"cpu", "a GPU is present but this build has no CUDA inference backend"};
-  // Not the default until the GPU tests (tests/gpu/backend_test.cu) have passed on a device.
-  return {"cpu", "a GPU is present, but the CUDA backend is new and unverified on a GPU, so auto picks the "
-                 "CPU (use --device cuda to try it)"};
+  return choice;
 }
 
 std::vector<TokenId> eos_ids(const ModelConfig& config, const std::optional<GenerationConfig>& gen) {
@@ -54,10 +60,13 @@ std::vector<TokenId> eos_ids(const ModelConfig& config, const std::optional<Gene
 
 LoadedEngine load_engine(const EngineLoadOptions& o) {
   LoadedEngine out;
-  auto [device, reason] = pick_device(o.device);
-  out.device = device;
-  out.device_reason = reason;
-
+  if (o.device != "auto" && o.device != "cpu" && o.device != "cuda") {
+    throw std::runtime_error(fmt::format("--device '{}' is not one of auto, cpu, cuda", o.device));
+  }
+  if (!(o.gpu_memory_utilization > 0 && o.gpu_memory_utilization <= 1)) {
+    throw std::runtime_error(fmt::format("--gpu-memory-utilization {} must be in (0, 1], e.g. 0.9",
+                                         o.gpu_memory_utilization));
+  }
   ModelDir model = open_model_dir(o.model_dir);
   out.config = model.config;
   out.generation = model.generation;
@@ -103,11 +112,17 @@ LoadedEngine load_engine(const EngineLoadOptions& o) {
   eo.seed = o.seed;
   eo.eos_token_ids = eos_ids(model.config, model.generation);
   eo.log_stats = o.log_stats;
+
+  const DeviceChoice choice = pick_device(o, model.config);
+  out.device = choice.device;
+  out.device_reason = choice.reason;
   std::unique_ptr<Backend> backend;
-  if (device == "cuda") {
+  if (choice.device == "cuda") {
     // The KV cache takes --gpu-memory-utilization of device memory less weights and
     // activations (CudaBackend).
     CudaBackendOptions co;
+    co.device = choice.cuda_device;
+    co.enforce_eager = o.enforce_eager;
     co.gpu_memory_utilization = o.gpu_memory_utilization;
     co.block_size = o.block_size;
     co.max_num_batched_tokens = eo.scheduler.max_num_batched_tokens;

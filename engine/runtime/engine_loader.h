@@ -24,6 +24,7 @@ struct EngineLoadOptions {
   int block_size = 16;
   uint64_t kv_cache_memory_bytes = 0;                  // CPU KV budget; 0: 2 GiB (or what fits the limits)
   double gpu_memory_utilization = 0.9;                 // CUDA: share of device memory for weights + activations + KV
+  bool enforce_eager = false;                          // CUDA: no CUDA graphs
   bool enable_prefix_caching = true;
   uint64_t seed = 0;
   std::function<void(const std::string&)> log_stats;   // null: no periodic stats line

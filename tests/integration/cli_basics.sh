@@ -12,12 +12,18 @@ grep -q "model" <<<"$help"
 version=$("$VLLMCTL" version)
 grep -Eq "^vllmctl [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]+" <<<"$version"
 grep -Eq "^build: +(CUDA [0-9.]+ .* and CPU backends|CPU backend only)" <<<"$version"
+# Which backend `serve --device auto` takes here, and why, in words.
+grep -Eq "^backend: serve --device auto uses the (CPU|GPU): .+" <<<"$version"
 "$VLLMCTL" version --json | /usr/bin/python3 -c '
 import json, sys
 v = json.load(sys.stdin)
 assert v["build"] in ("cpu", "cuda"), v
 assert v["version"].count(".") == 2, v
 assert isinstance(v["devices"], list) and isinstance(v["cuda_usable"], bool), v
+assert v["auto_device"] in ("cpu", "cuda") and v["auto_device_reason"], v
+assert isinstance(v["cublaslt_found"], bool) and v["cublaslt"], v
+if not v["cuda_usable"]:
+    assert v["auto_device"] == "cpu", v
 '
 
 # An unknown subcommand and an unknown flag are usage errors that name the bad word.

@@ -37,7 +37,12 @@ dpkg-deb --ctrl-tarfile "$deb" > "$work/control.tar"
 [ "$(tar -xOf "$work/control.tar" ./conffiles)" = /etc/vllmctl/vllmctl.toml ]
 dpkg -i "$deb" > "$work/dpkg-i.log" 2>&1 || { cat "$work/dpkg-i.log" >&2; exit 1; }
 getent passwd vllmctl >/dev/null || { echo "postinst did not create the vllmctl user" >&2; exit 1; }
-grep -q "vllmctl 0.1.0" <<<"$(/usr/bin/vllmctl version)"
+installed_version=$(/usr/bin/vllmctl version)
+grep -q "vllmctl 0.1.0" <<<"$installed_version"
+# The installed binary says which backend it would serve on: here, with no NVIDIA driver,
+# the CPU, naming the missing driver (on a GPU host it names the GPU and cuBLASLt).
+grep -q "^backend: serve --device auto uses the CPU: no usable GPU: no NVIDIA driver found" <<<"$installed_version" || {
+  echo "vllmctl version does not say which backend it uses:" >&2; echo "$installed_version" >&2; exit 1; }
 (cd "$work" && HOME="$work/home" /usr/bin/vllmctl --config /etc/vllmctl/vllmctl.toml stack render --runtime native --out "$work/rendered" >/dev/null)
 [ -s "$work/rendered/grafana/dashboards/vllm-overview.json" ] && [ -s "$work/rendered/prometheus/rules/vllm-alerts.yml" ]
 man -w vllmctl >/dev/null

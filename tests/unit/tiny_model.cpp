@@ -1,16 +1,9 @@
-// write_tiny_model: config.json + model.safetensors with N(0, 1/sqrt(fan_in)) weights.
+// write_tiny_model: the architecture's config through write_random_model.
 #include "tests/unit/tiny_model.h"
 
-#include "engine/model/model_config.h"
-#include "engine/model/safetensors_writer.h"
-#include "engine/model/weight_layout.h"
-#include "tests/unit/test_support.h"
+#include "engine/model/random_model.h"
 
 #include <nlohmann/json.hpp>
-
-#include <cmath>
-#include <cstring>
-#include <random>
 
 namespace vllmctl::test {
 
@@ -67,41 +60,7 @@ nlohmann::json tiny_config(TinyArch arch) {
 }  // namespace
 
 void write_tiny_model(const std::filesystem::path& dir, TinyArch arch, DType dtype, uint64_t seed) {
-  nlohmann::json config = tiny_config(arch);
-  write_file(dir / "config.json", config.dump(2));
-  const ModelConfig parsed = parse_model_config(config, "config.json");
-
-  std::mt19937_64 rng(seed);
-  std::vector<TensorBytes> tensors;
-  for (const ExpectedTensor& t : expected_weight_layout(parsed)) {
-    if (t.optional) continue;
-    uint64_t numel = 1;
-    for (uint64_t d : t.shape) numel *= d;
-    const double fan_in = static_cast<double>(t.shape.back());
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<float> values(numel);
-    for (float& v : values) {
-      const float z = normal(rng);
-      switch (t.role) {
-        case TensorRole::kNorm: v = 1.0f + 0.1f * z; break;
-        case TensorRole::kBias: v = 0.1f * z; break;
-        case TensorRole::kEmbedding: v = z; break;
-        default: v = z / static_cast<float>(std::sqrt(fan_in)); break;
-      }
-    }
-    TensorBytes tb{TensorSpec{t.name, dtype, t.shape}, {}};
-    tb.bytes.resize(tb.spec.size_bytes());
-    for (uint64_t i = 0; i < numel; ++i) {
-      if (dtype == DType::kF32) {
-        std::memcpy(tb.bytes.data() + i * 4, &values[i], 4);
-      } else {
-        uint16_t bits = dtype == DType::kBF16 ? f32_to_bf16(values[i]) : f32_to_f16(values[i]);
-        std::memcpy(tb.bytes.data() + i * 2, &bits, 2);
-      }
-    }
-    tensors.push_back(std::move(tb));
-  }
-  write_safetensors(dir / "model.safetensors", tensors);
+  write_random_model(dir, tiny_config(arch), dtype, seed);
 }
 
 }  // namespace vllmctl::test

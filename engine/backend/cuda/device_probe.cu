@@ -3,16 +3,50 @@
 #include "engine/backend/device_probe.h"
 
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 
+#include <cstddef>
 #include <string>
 
 namespace vllmctl {
 
+namespace {
+
+// Opens cuBLASLt the way CublasLtGemm does (same names, same order) and asks its version.
+void probe_cublaslt(CudaProbe& p) {
+  std::string last_error;
+  for (const char* name : {"libcublasLt.so.13", "libcublasLt.so"}) {
+    void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* e = dlerror();
+      if (last_error.empty() && e != nullptr) last_error = e;
+      continue;
+    }
+    using GetVersion = size_t (*)();
+    auto get_version = reinterpret_cast<GetVersion>(dlsym(lib, "cublasLtGetVersion"));
+    p.cublaslt_found = get_version != nullptr;
+    if (get_version != nullptr) {
+      const size_t v = get_version();  // major * 10000 + minor * 100 + patch
+      p.cublaslt = std::string(name) + " " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." +
+                   std::to_string(v % 100);
+    } else {
+      p.cublaslt = std::string(name) + " has no cublasLtGetVersion (not cuBLASLt?)";
+    }
+    dlclose(lib);
+    return;
+  }
+  p.cublaslt = "libcublasLt.so.13 not found (" + last_error +
+               "); install CUDA 13's cuBLAS (e.g. libcublas-13-0) or add its lib64 to LD_LIBRARY_PATH";
+}
+
+}  // namespace
+
 CudaProbe probe_cuda() {
   CudaProbe p;
+  probe_cublaslt(p);
   int driver = 0;
   if (cudaDriverGetVersion(&driver) != cudaSuccess || driver == 0) {
-    p.status = "none: no NVIDIA driver found (libcuda.so.1); the CPU backend is used";
+    p.status = "none: no NVIDIA driver found (libcuda.so.1)";
     return p;
   }
   p.driver_version = driver;
@@ -34,7 +68,7 @@ CudaProbe probe_cuda() {
     if (prop.major * 10 + prop.minor >= 75) p.usable = true;
   }
   if (p.devices.empty()) {
-    p.status = "none: the driver reports no GPU; the CPU backend is used";
+    p.status = "none: the driver reports no GPU";
   } else if (!p.usable) {
     p.status = "unusable: no GPU has compute capability 7.5 or newer (CUDA 13's floor)";
   } else {

@@ -6,6 +6,7 @@ namespace vllmctl {
 CudaProbe probe_cuda() {
   CudaProbe p;
   p.status = "not used: this build has no CUDA backend (rebuild with nvcc installed)";
+  p.cublaslt = "not used by this build";
   return p;
 }
 

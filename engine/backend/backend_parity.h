@@ -1,0 +1,42 @@
+// compare_backends: runs one scripted workload on a reference backend (the CPU backend)
+// and a candidate (the CUDA backend) and measures how far the candidate's logits are from
+// the reference's. The script covers what a serving engine does: a chunked prefill that
+// reads its own cached prefix, a step mixing prefills and decodes, a 300-token context
+// (split-K decode attention), all-decode steps of 3, 2 and 1 sequences.
+// Both backends are fed the reference's greedy tokens, so their inputs stay identical.
+// Used by the CUDA start-up self-check and tests/gpu/backend_test.
+#pragma once
+
+#include "engine/backend/backend.h"
+
+#include <cstdint>
+#include <string>
+
+namespace vllmctl {
+
+struct ParityOptions {
+  int blocks_per_seq = 32;  // REQUIRES: blocks_per_seq * block_size >= 320
+  uint64_t seed = 3;        // of the random prompts
+};
+
+struct ParityReport {
+  int steps = 0;
+  int rows = 0;           // sampled rows compared
+  int argmax_agree = 0;   // rows whose greedy token is the same on both
+  bool finite = true;     // no NaN or Inf in the candidate's logits
+  bool sizes_match = true;
+  float worst_relative_error = 0.0f;  // max over rows of max|cand - ref| / max|ref|
+  std::string worst_where;            // "step 4, row 2"
+
+  // True when every row is finite and within `tolerance`, and the greedy token agrees on
+  // at least `min_agreement` of the rows.
+  bool within(float tolerance, double min_agreement) const;
+  std::string summary() const;  // one line for logs
+};
+
+// REQUIRES: both backends have the same vocabulary and block size, at least
+// 3 * blocks_per_seq KV blocks, and accept steps of 302 tokens and 3 sequences.
+// Writes KV blocks [0, 3 * blocks_per_seq) of both.
+ParityReport compare_backends(Backend& reference, Backend& candidate, const ParityOptions& options = {});
+
+}  // namespace vllmctl
