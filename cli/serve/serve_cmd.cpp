@@ -5,6 +5,7 @@
 #include "cli/common/build_info.h"
 #include "cli/common/builtin_model.h"
 #include "cli/serve/api_error.h"
+#include "cli/serve/cache_config_labels.h"
 #include "cli/serve/connection.h"
 #include "cli/serve/cors.h"
 #include "cli/serve/http_metrics.h"
@@ -12,6 +13,7 @@
 #include "cli/serve/process_metrics.h"
 #include "cli/serve/prom_text.h"
 #include "cli/serve/vllm_metrics.h"
+#include "engine/backend/cpu/cpu_backend.h"
 #include "engine/model/generation_config.h"
 
 #include <fmt/chrono.h>
@@ -186,13 +188,18 @@ int run_serve(ServeArgs a) {
   auto registry = std::make_shared<prometheus::Registry>();
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   if (!a.disable_log_stats) {  // as in vLLM: no vllm: samples at all with the flag
-    VllmMetricsInfo info{state.served_model_name, "0",
-                         {{"block_size", std::to_string(a.block_size)},
-                          {"cache_dtype", "auto"},
-                          {"enable_prefix_caching", a.enable_prefix_caching ? "True" : "False"},
-                          {"gpu_memory_utilization", float_to_go_string(a.gpu_memory_utilization)},
-                          {"num_gpu_blocks", std::to_string(state.engine().num_kv_blocks())}},
-                         a.legacy_metrics};
+    CacheConfigFacts cache;
+    cache.block_size = a.block_size;
+    cache.num_blocks = state.engine().num_kv_blocks();
+    cache.enable_prefix_caching = a.enable_prefix_caching;
+    cache.gpu_memory_utilization = a.gpu_memory_utilization;
+    if (a.kv_cache_gib > 0) cache.kv_cache_memory_bytes = lo.kv_cache_memory_bytes;
+    if (state.loaded.device == "cpu") {
+      cache.cpu_kvcache_space_bytes =
+          static_cast<uint64_t>(cache.num_blocks) * cpu::CpuBackend::kv_block_bytes(state.loaded.config, a.block_size);
+    }
+    cache.sliding_window = state.loaded.config.sliding_window;
+    VllmMetricsInfo info{state.served_model_name, "0", cache_config_labels(cache), a.legacy_metrics};
     Engine* engine = &state.engine();
     collectables.push_back(std::make_shared<VllmMetricsCollector>([engine] { return engine->stats(); }, info));
   }

@@ -128,7 +128,7 @@ std::vector<MetricFamily> vllm_metric_families(const EngineStats& s, const VllmM
   for (const auto& [k, v] : info.cache_config) cache_labels.push_back({k, v});
   std::vector<MetricFamily> families = b.take();
   // cache_config_info carries only the config labels and engine (not model_name).
-  MetricFamily cache{"vllm:cache_config_info", "KV cache configuration, as labels.", MetricType::Gauge, {}};
+  MetricFamily cache{"vllm:cache_config_info", "Information of the LLMEngine CacheConfig", MetricType::Gauge, {}};
   ClientMetric m;
   m.label = cache_labels;
   m.label.push_back({"engine", info.engine});

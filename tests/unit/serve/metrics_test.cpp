@@ -1,5 +1,6 @@
 // /metrics: vLLM v0.14's default vllm:* families with exactly its names, types, labels and
 // buckets, printed as prometheus_client prints them, and accepted by promtool.
+#include "cli/serve/cache_config_labels.h"
 #include "cli/serve/prom_text.h"
 #include "cli/serve/vllm_metrics.h"
 #include "tests/unit/test_support.h"
@@ -95,7 +96,11 @@ std::string bucket_list(const prometheus::MetricFamily& f) {
   return out;
 }
 
-VllmMetricsInfo test_info() { return {"demo", "0", {{"block_size", "16"}, {"num_gpu_blocks", "100"}}}; }
+VllmMetricsInfo test_info() {
+  CacheConfigFacts cache;
+  cache.num_blocks = 100;
+  return {"demo", "0", cache_config_labels(cache)};
+}
 
 }  // namespace
 
@@ -111,7 +116,14 @@ TEST_CASE("the default vllm: families, in order, with vLLM's types, labels and b
     std::set<std::string> labels;
     for (const auto& l : families[i].metric.front().label) labels.insert(l.name);
     if (families[i].name == "vllm:cache_config_info") {
-      CHECK(labels == std::set<std::string>{"block_size", "engine", "num_gpu_blocks"});
+      // vllm-metrics.md: the label set of vllm:cache_config_info at v0.14.
+      CHECK(labels == std::set<std::string>{
+                          "block_size", "cache_dtype", "calculate_kv_scales", "cpu_kvcache_space_bytes",
+                          "cpu_offload_gb", "enable_prefix_caching", "engine", "gpu_memory_utilization",
+                          "is_attention_free", "kv_cache_memory_bytes", "kv_offloading_backend",
+                          "kv_offloading_size", "kv_sharing_fast_prefill", "mamba_block_size", "mamba_cache_dtype",
+                          "mamba_page_size_padded", "mamba_ssm_cache_dtype", "num_cpu_blocks", "num_gpu_blocks",
+                          "num_gpu_blocks_override", "prefix_caching_hash_algo", "sliding_window", "swap_space"});
     } else if (families[i].name == "vllm:request_success_total") {
       CHECK(labels == std::set<std::string>{"engine", "finished_reason", "model_name"});
       std::set<std::string> reasons;
@@ -158,7 +170,15 @@ TEST_CASE("values come from the stats snapshot; the text is prometheus_client's 
   has("vllm:time_to_first_token_seconds_sum{engine=\"0\",model_name=\"demo\"} 3.2");
   has("vllm:time_to_first_token_seconds_created{engine=\"0\",model_name=\"demo\"} 1.7680000005e+09");
   has("vllm:iteration_tokens_total_created{engine=\"0\",model_name=\"demo\"} 1.7680000005e+09");
-  has("vllm:cache_config_info{block_size=\"16\",engine=\"0\",num_gpu_blocks=\"100\"} 1.0");
+  has("# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig");
+  has("vllm:cache_config_info{block_size=\"16\",cache_dtype=\"auto\",calculate_kv_scales=\"False\","
+      "cpu_kvcache_space_bytes=\"None\",cpu_offload_gb=\"0\",enable_prefix_caching=\"True\",engine=\"0\","
+      "gpu_memory_utilization=\"0.9\",is_attention_free=\"False\",kv_cache_memory_bytes=\"None\","
+      "kv_offloading_backend=\"None\",kv_offloading_size=\"None\",kv_sharing_fast_prefill=\"False\","
+      "mamba_block_size=\"None\",mamba_cache_dtype=\"auto\",mamba_page_size_padded=\"None\","
+      "mamba_ssm_cache_dtype=\"auto\",num_cpu_blocks=\"None\",num_gpu_blocks=\"100\","
+      "num_gpu_blocks_override=\"None\",prefix_caching_hash_algo=\"builtin\",sliding_window=\"None\","
+      "swap_space=\"0\"} 1.0");
   CHECK(text.find("le=\"1\"") == std::string::npos);
 
   // promtool (Debian's prometheus package) must find nothing but what vLLM's own names
