@@ -43,7 +43,7 @@ grep -q "\[FAIL\] /metrics answers but has no vllm: samples" quiet.out
 grep -q "fix: restart the server without --disable-log-stats" quiet.out
 
 # 3. Prometheus: up, refused, unresolvable.
-refused=$(free_port); prom_port=$(free_port)
+refused=$(free_port)
 cat > prometheus.yml <<YML
 global: {scrape_interval: 1s, scrape_timeout: 1s}
 scrape_configs:
@@ -54,9 +54,7 @@ scrape_configs:
   - job_name: vllm-nohost
     static_configs: [{targets: ["no-such-host.invalid:8000"]}]
 YML
-prometheus --config.file=prometheus.yml --storage.tsdb.path=tsdb --web.listen-address="127.0.0.1:$prom_port" \
-  --log.level=error > prometheus.log 2>&1 & pids+=($!)
-prom="http://127.0.0.1:$prom_port"
+start_prometheus "$PWD/prometheus.yml"
 for i in $(seq 1 100); do  # all three targets scraped once
   n=$( (curl -sf "$prom/api/v1/targets" 2>/dev/null || true) | grep -oE '"health":"(up|down)"' | wc -l || true)
   [ "$n" = 3 ] && break

@@ -38,3 +38,25 @@ use_workdir() {
   pids=()
   trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 }
+
+# start_prometheus CONFIG [FLAG...]: promtool-checks CONFIG, starts Debian's prometheus on
+# a free loopback port with its TSDB and log (prometheus.log) beside CONFIG, adds it to
+# $pids, sets $prom to its URL and waits up to 15 s for /-/ready. On failure prints the
+# log and fails.
+start_prometheus() {
+  local config=$1; shift
+  local dir; dir=$(dirname "$config")
+  promtool check config "$config" > "$dir/promtool-config.out" 2>&1 ||
+    { cat "$dir/promtool-config.out" >&2; return 1; }
+  local port; port=$(free_port)
+  prometheus --config.file="$config" --storage.tsdb.path="$dir/tsdb" --web.listen-address="127.0.0.1:$port" \
+    --log.level=warn "$@" > "$dir/prometheus.log" 2>&1 &
+  pids+=($!)
+  prom="http://127.0.0.1:$port"
+  for _ in $(seq 1 150); do
+    curl -sf "$prom/-/ready" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "prometheus never became ready:" >&2; cat "$dir/prometheus.log" >&2
+  return 1
+}

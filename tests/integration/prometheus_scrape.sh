@@ -44,7 +44,6 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ] || grep -qi 'error' "$work/promtool.out"; 
 fi
 
 # 2. Prometheus, scraping it every second.
-prom_port=$(free_port)
 cat > "$work/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -57,17 +56,7 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$port']
 EOF
-promtool check config "$work/prometheus.yml" > "$work/promtool-config.out" 2>&1 ||
-  { cat "$work/promtool-config.out" >&2; exit 1; }
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn > "$work/prometheus.log" 2>&1 &
-pids+=($!)
-prom="http://127.0.0.1:$prom_port"
-for i in $(seq 1 150); do
-  curl -sf "$prom/-/ready" >/dev/null 2>&1 && break
-  [ "$i" -eq 150 ] && { echo "prometheus never became ready" >&2; dump_logs; exit 1; }
-  sleep 0.1
-done
+start_prometheus "$work/prometheus.yml" || { dump_logs; exit 1; }
 
 # poll_prom TIMEOUT_S EXPECTED_JSON: poll the query API until every PromQL expression (key)
 # evaluates to the expected number (value); on timeout print what was last seen and fail.
