@@ -227,6 +227,9 @@ attention_decode_kernel(T* __restrict__ out, const T* __restrict__ q,
 // grid: (num_heads, num_seqs); block: kThreads. Merges a sequence's partitions for one
 // head: weights exp_sums[p] * 2^(max_scores[p] - max), output = weighted mean of the
 // partitions' normalised outputs, rounded once to T. A padding slot (ctx 0) gets zeros.
+// A sequence with one partition takes its output as is: bit for bit what the one-partition
+// launch stores, so a row does not depend on the launch's num_partitions (a CUDA graph's
+// grid is sized for max_model_len; the same step run eagerly may have one partition).
 template <typename T>
 __global__ void __launch_bounds__(kThreads)
 attention_decode_reduce_kernel(T* __restrict__ out, const float* __restrict__ max_scores,
@@ -241,6 +244,13 @@ attention_decode_reduce_kernel(T* __restrict__ out, const float* __restrict__ ma
   if (query_start[s + 1] == row) return;
   const int n_parts = (max(context_lens[s], 0) + kPart - 1) / kPart;
   const int64_t base = (static_cast<int64_t>(s) * num_heads + h) * num_partitions;
+  T* out_row = out + (static_cast<int64_t>(row) * num_heads + h) * head_dim;
+  if (n_parts <= 1) {
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+      attention_detail::store_scalar(n_parts == 1 ? partial_out[base * head_dim + d] : 0.f, out_row + d);
+    }
+    return;
+  }
   float m = -INFINITY;
   for (int p = 0; p < n_parts; ++p) m = fmaxf(m, max_scores[base + p]);
   for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
@@ -250,8 +260,7 @@ attention_decode_reduce_kernel(T* __restrict__ out, const float* __restrict__ ma
       num = fmaf(w, partial_out[(base + p) * head_dim + d], num);
       den += w;
     }
-    attention_detail::store_scalar(n_parts > 0 ? num / den : 0.f,
-                                   out + (static_cast<int64_t>(row) * num_heads + h) * head_dim + d);
+    attention_detail::store_scalar(num / den, out_row + d);
   }
 }
 

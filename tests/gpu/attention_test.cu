@@ -2,8 +2,8 @@
 // cuda::attention_decode on random ragged batches (Qwen2.5 0.5B- and 7B-like GQA shapes,
 // every dtype, block sizes 16 and 32, shuffled block tables, a NaN-filled cache outside the
 // contexts), both prefill kernels (tensor-core and FMA), split-K up to 4096 tokens, padding
-// slots, CUDA-graph capture, the host-side argument checks, and rough timings. Its own
-// main; skips cleanly without a device.
+// slots, CUDA-graph capture, decode rows independent of the partition count, the host-side
+// argument checks, and rough timings. Its own main; skips cleanly without a device.
 #include <cuda_runtime.h>
 
 #include <cmath>
@@ -144,6 +144,32 @@ void check_decode(const Shape& s, DType t, int block_size, const std::vector<Seq
                          to_f32(want, t), tolerance(t));
 }
 
+// A row's decode output does not depend on the launch's partition count: the same batch
+// launched for its own max_context_len (as an eager step is) and for a CUDA graph's
+// max_model_len (more partitions, the reduce pass) is equal bit for bit, which is what lets
+// the backend's graphs give the eager path's logits.
+void check_decode_partition_invariance(const Shape& s, DType t, int max_context, int graph_context,
+                                       uint64_t seed) {
+  std::vector<uint8_t> outs[2];
+  for (int wide = 0; wide < 2; ++wide) {
+    Batch b = make_batch(seed, t, s.head_dim, s.num_heads, s.num_kv_heads, 16,
+                         decode_seqs(seed, 12, max_context));
+    if (wide) vllmctl::kernels::attention_test::widen_max_context_len(b, graph_context);
+    DeviceBatch d(b);
+    const size_t ws_bytes = vllmctl::kernels::attention_decode_workspace_bytes(
+        b.num_seqs(), s.num_heads, s.head_dim, d.meta.max_context_len);
+    DeviceBuffer<uint8_t> workspace(ws_bytes), out(b.out_bytes());
+    workspace.fill_bytes(0xff);
+    out.fill_bytes(0xff);
+    kcuda::attention_decode(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
+                            ws_bytes ? workspace.get() : nullptr, ws_bytes, nullptr);
+    CUDA_LAUNCH_OK();
+    outs[wide] = out.download();
+  }
+  gpu_check::check_equal(label("decode-partitions", s, t, 16) + " ctx " + std::to_string(max_context),
+                         to_f32(outs[1], t), to_f32(outs[0], t));
+}
+
 // Mixed prefill batches: fresh prompts, prefix-cached chunks, decode rows, no-row sequences.
 std::vector<SeqSpec> mixed_seqs(uint64_t seed, int n, int max_context) {
   Rng rng(seed);
@@ -270,6 +296,9 @@ int main() {
   check_decode(kQwen7b, DType::kBF16, 16, decode_seqs(17, 10, 600), 17, 8192, true, "decode-graph");
   check_decode(kQwen05b, DType::kF16, 16, decode_seqs(18, 10, 250), 18, 256, true, "decode-graph-1part");
   check_prefill(kQwen05b, DType::kBF16, 16, mixed_seqs(24, 3, 600), 24, "prefill-graph", 0, true);
+  // One partition eagerly vs 32 in a graph's grid; 3 vs 32 (every row through the reduce).
+  check_decode_partition_invariance(kQwen7b, DType::kBF16, 250, 8192, 25);
+  check_decode_partition_invariance(kQwen05b, DType::kF16, 600, 8192, 26);
   // The FMA prefill kernel for bf16/f16 too (the launcher prefers tensor cores on sm_80+).
   setenv("VLLMCTL_ATTENTION_NO_MMA", "1", 1);
   check_prefill(kQwen05b, DType::kBF16, 16, mixed_seqs(21, quick ? 3 : 9, 1100), 21, "prefill-fma");
