@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,7 @@ struct LtApi {
   decltype(&cublasLtMatmulAlgoGetHeuristic) heuristic = nullptr;
   decltype(&cublasLtMatmul) matmul = nullptr;
   decltype(&cublasLtGetStatusName) status_name = nullptr;  // optional
+  decltype(&cublasLtMatmulAlgoCheck) algo_check = nullptr;   // optional
 };
 
 const LtApi& lt_api() {
@@ -60,6 +62,7 @@ const LtApi& lt_api() {
     sym(a.heuristic, "cublasLtMatmulAlgoGetHeuristic");
     sym(a.matmul, "cublasLtMatmul");
     sym(a.status_name, "cublasLtGetStatusName", true);
+    sym(a.algo_check, "cublasLtMatmulAlgoCheck", true);
     return a;
   }();
   return api;
@@ -78,7 +81,7 @@ const char* dtype_name(kernels::DType t) {
   return t == kernels::DType::kF32 ? "f32" : t == kernels::DType::kF16 ? "f16" : "bf16";
 }
 
-using Key = std::tuple<int, int, int, int, int, bool>;  // m, n, k, in, out, bias
+using Key = std::tuple<int, int, int, int, int, bool, int>;  // m, n, k, in, out, bias, algo_m
 
 struct Plan {
   cublasLtMatmulDesc_t desc = nullptr;
@@ -96,10 +99,10 @@ struct CublasLtGemm::Impl {
   std::map<Key, Plan> plans;
 
   std::string shape(const Key& key) const {
-    auto [m, n, k, in, out, bias] = key;
+    auto [m, n, k, in, out, bias, algo_m] = key;
     return "GEMM m=" + std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(k) + " " +
            dtype_name(static_cast<kernels::DType>(in)) + "->" + dtype_name(static_cast<kernels::DType>(out)) +
-           (bias ? " +bias" : "");
+           (bias ? " +bias" : "") + (algo_m != m ? " (algorithm of m=" + std::to_string(algo_m) + ")" : "");
   }
 
   void check(cublasStatus_t st, const char* what, const Key& key) const {
@@ -115,12 +118,25 @@ struct CublasLtGemm::Impl {
     if (p.d) api->layout_destroy(p.d);
   }
 
+  // Gives p (the plan of `key`, layouts made) the algorithm of the plan for algo_m rows
+  // when cuBLASLt accepts it for key's m within the workspace; false: p needs its own.
+  bool shared_algo(const Key& key, Plan& p) {
+    if (!api->algo_check) return false;
+    auto [m, n, k, in, out, bias, algo_m] = key;
+    const Plan& wide = plan(Key{algo_m, n, k, in, out, bias, algo_m});
+    cublasLtMatmulHeuristicResult_t result{};
+    const cublasStatus_t st = api->algo_check(handle, p.desc, p.a, p.b, p.d, p.d, &wide.algo, &result);
+    if (st != CUBLAS_STATUS_SUCCESS || result.workspaceSize > workspace_bytes) return false;
+    p.algo = wide.algo;
+    return true;
+  }
+
   // Column-major view: D^T [n, m] = W [n, k] (w row-major = col-major [k, n], transposed)
   //                                 · X^T [k, m] (x row-major = col-major [k, m]).
   Plan& plan(const Key& key) {
     auto it = plans.find(key);
     if (it != plans.end()) return it->second;
-    auto [m, n, k, in, out, bias] = key;
+    auto [m, n, k, in, out, bias, algo_m] = key;
     const cudaDataType_t tin = cuda_type(static_cast<kernels::DType>(in));
     const cudaDataType_t tout = cuda_type(static_cast<kernels::DType>(out));
     Plan p;
@@ -138,6 +154,7 @@ struct CublasLtGemm::Impl {
       check(api->layout_create(&p.a, tin, k, n, k), "layout A", key);
       check(api->layout_create(&p.b, tin, k, m, k), "layout B", key);
       check(api->layout_create(&p.d, tout, n, m, n), "layout D", key);
+      if (algo_m != m && shared_algo(key, p)) return plans.emplace(key, p).first->second;
       cublasLtMatmulPreference_t pref = nullptr;
       check(api->pref_create(&pref), "PreferenceCreate", key);
       const uint64_t ws = workspace_bytes;
@@ -184,8 +201,9 @@ CublasLtGemm::~CublasLtGemm() {
 size_t CublasLtGemm::num_cached_plans() const { return impl_->plans.size(); }
 
 void CublasLtGemm::matmul(void* out, kernels::DType out_dtype, const void* x, const void* w, const void* bias,
-                          int m, int n, int k, kernels::DType in_dtype, cudaStream_t stream) {
-  const Key key{m, n, k, static_cast<int>(in_dtype), static_cast<int>(out_dtype), bias != nullptr};
+                          int m, int n, int k, kernels::DType in_dtype, cudaStream_t stream, int algo_m) {
+  const Key key{m, n, k, static_cast<int>(in_dtype), static_cast<int>(out_dtype), bias != nullptr,
+                std::max(algo_m, m)};
   if (m <= 0 || n <= 0 || k <= 0 || in_dtype == kernels::DType::kF32 ||
       (out_dtype != in_dtype && out_dtype != kernels::DType::kF32)) {
     throw std::runtime_error("cuBLASLt: unsupported " + impl_->shape(key));
