@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace vllmctl::cuda_plan {
 
@@ -79,30 +81,47 @@ KvCachePlan plan_kv_cache(uint64_t total, uint64_t free, double utilization, uin
   return p;
 }
 
-StepLayout pack_step(const ForwardBatch& b, const ActivationShape& shape, int32_t* staging,
-                     size_t staging_ints) {
+namespace {
+
+[[noreturn]] void step_error(const std::string& what) {
+  throw std::invalid_argument("cuda backend step: " + what);
+}
+
+// What pack_step and pack_decode_step both require of a batch.
+void check_step(const ForwardBatch& b, const ActivationShape& shape) {
   const size_t t = b.token_ids.size(), seqs = b.context_lens.size(), rows = b.sample_rows.size();
-  auto fail = [](const std::string& what) { throw std::invalid_argument("cuda backend step: " + what); };
-  if (b.positions.size() != t || b.slot_mapping.size() != t) fail("positions/slot_mapping size != num_tokens");
-  if (b.query_start.size() != seqs + 1) fail("query_start size != num_seqs + 1");
+  if (b.positions.size() != t || b.slot_mapping.size() != t) step_error("positions/slot_mapping size != num_tokens");
+  if (b.query_start.size() != seqs + 1) step_error("query_start size != num_seqs + 1");
   if (b.block_tables.size() != seqs * static_cast<size_t>(std::max(b.max_blocks_per_seq, 0))) {
-    fail("block_tables size != num_seqs * max_blocks_per_seq");
+    step_error("block_tables size != num_seqs * max_blocks_per_seq");
   }
   if (static_cast<int64_t>(t) > shape.max_num_batched_tokens) {
-    fail(fmt::format("{} tokens > max_num_batched_tokens {}", t, shape.max_num_batched_tokens));
+    step_error(fmt::format("{} tokens > max_num_batched_tokens {}", t, shape.max_num_batched_tokens));
   }
   if (static_cast<int64_t>(seqs) > shape.max_num_seqs) {
-    fail(fmt::format("{} sequences > max_num_seqs {}", seqs, shape.max_num_seqs));
+    step_error(fmt::format("{} sequences > max_num_seqs {}", seqs, shape.max_num_seqs));
   }
   if (b.max_blocks_per_seq > max_blocks_per_seq(shape)) {
-    fail(fmt::format("max_blocks_per_seq {} > what max_model_len {} needs", b.max_blocks_per_seq, shape.max_model_len));
+    step_error(fmt::format("max_blocks_per_seq {} > what max_model_len {} needs", b.max_blocks_per_seq,
+                           shape.max_model_len));
   }
-  if (rows > seqs) fail("more sample rows than sequences");
+  if (rows > seqs) step_error("more sample rows than sequences");
+  for (int32_t r : b.sample_rows) {
+    if (r < 0 || static_cast<size_t>(r) >= t) step_error(fmt::format("sample row {} outside 0..{}", r, t));
+  }
+}
+
+}  // namespace
+
+StepLayout pack_step(const ForwardBatch& b, const ActivationShape& shape, int32_t* staging,
+                     size_t staging_ints) {
+  check_step(b, shape);
+  const size_t seqs = b.context_lens.size();
   StepLayout l;
   size_t at = 0;
   auto put = [&](const std::vector<int32_t>& v) {
     const size_t offset = at;
-    if (at + v.size() > staging_ints) fail("staging buffer too small");
+    if (at + v.size() > staging_ints) step_error("staging buffer too small");
     if (!v.empty()) std::memcpy(staging + at, v.data(), v.size() * sizeof(int32_t));
     at += v.size();
     return offset;
@@ -124,8 +143,94 @@ StepLayout pack_step(const ForwardBatch& b, const ActivationShape& shape, int32_
     l.max_context_len = std::max(l.max_context_len, b.context_lens[s]);
     l.all_decode = l.all_decode && q == 1;
   }
-  for (int32_t r : b.sample_rows) {
-    if (r < 0 || static_cast<size_t>(r) >= t) fail(fmt::format("sample row {} outside 0..{}", r, t));
+  return l;
+}
+
+std::vector<int> decode_graph_buckets(const ActivationShape& shape) {
+  const int cap = std::min({shape.max_num_seqs, shape.max_num_batched_tokens, kMaxGraphBatchSize});
+  std::vector<int> buckets;
+  for (int b : {1, 2, 4}) {
+    if (b <= cap) buckets.push_back(b);
+  }
+  for (int b = 8; b <= cap; b += 8) buckets.push_back(b);
+  if (cap >= 1 && buckets.back() != cap) buckets.push_back(cap);
+  return buckets;
+}
+
+int decode_graph_context_len(const ActivationShape& shape) {
+  return std::min(shape.max_model_len, kMaxGraphContextLen);
+}
+
+int decode_graph_bucket(const ForwardBatch& b, const ActivationShape& shape, const std::vector<int>& buckets) {
+  const size_t seqs = b.context_lens.size();
+  if (seqs == 0 || buckets.empty() || seqs > static_cast<size_t>(buckets.back())) return 0;
+  if (b.token_ids.size() != seqs || b.query_start.size() != seqs + 1) return 0;
+  for (size_t s = 0; s < seqs; ++s) {
+    if (b.query_start[s] != static_cast<int32_t>(s) || b.query_start[s + 1] != static_cast<int32_t>(s + 1)) return 0;
+    if (b.context_lens[s] < 1 || b.context_lens[s] > decode_graph_context_len(shape)) return 0;
+  }
+  return *std::lower_bound(buckets.begin(), buckets.end(), static_cast<int>(seqs));
+}
+
+StepLayout decode_graph_layout(const ActivationShape& shape, int bucket) {
+  if (bucket < 1 || bucket > shape.max_num_seqs || bucket > shape.max_num_batched_tokens) {
+    step_error(fmt::format("decode graph bucket {} outside 1..min(max_num_seqs {}, max_num_batched_tokens {})", bucket,
+                           shape.max_num_seqs, shape.max_num_batched_tokens));
+  }
+  const auto n = static_cast<size_t>(bucket);
+  StepLayout l;
+  l.token_ids = 0;
+  l.positions = l.token_ids + n;
+  l.slot_mapping = l.positions + n;
+  l.query_start = l.slot_mapping + n;
+  l.context_lens = l.query_start + n + 1;
+  l.sample_rows = l.context_lens + n;
+  l.block_tables = l.sample_rows + n;
+  const int context_len = decode_graph_context_len(shape);
+  l.max_blocks_per_seq = (context_len + shape.block_size - 1) / shape.block_size;
+  l.num_ints = l.block_tables + n * static_cast<size_t>(l.max_blocks_per_seq);
+  l.num_seqs = bucket;
+  l.max_query_len = 1;
+  l.max_context_len = context_len;
+  l.all_decode = true;
+  return l;
+}
+
+StepLayout pack_decode_step(const ForwardBatch& b, const ActivationShape& shape, int bucket, int32_t* staging,
+                            size_t staging_ints) {
+  check_step(b, shape);
+  const StepLayout l = decode_graph_layout(shape, bucket);
+  const size_t seqs = b.context_lens.size(), n = static_cast<size_t>(bucket);
+  if (seqs > n) step_error(fmt::format("{} sequences > decode graph bucket {}", seqs, bucket));
+  if (b.token_ids.size() != seqs) step_error("a decode graph step has one token per sequence");
+  for (size_t s = 0; s < seqs; ++s) {
+    if (b.query_start[s] != static_cast<int32_t>(s) || b.query_start[s + 1] != static_cast<int32_t>(s + 1)) {
+      step_error(fmt::format("sequence {} has not exactly one query token", s));
+    }
+    if (b.context_lens[s] < 1 || b.context_lens[s] > l.max_context_len) {
+      step_error(fmt::format("context_len {} outside 1..{} (the decode graphs' min(max_model_len, {}))",
+                             b.context_lens[s], l.max_context_len, kMaxGraphContextLen));
+    }
+  }
+  if (l.num_ints > staging_ints) step_error("staging buffer too small");
+  // Real rows, then padding; every array filled to its full bucket size.
+  auto fill = [&](size_t offset, const std::vector<int32_t>& v, size_t count, int32_t pad) {
+    std::copy(v.begin(), v.end(), staging + offset);
+    std::fill(staging + offset + v.size(), staging + offset + count, pad);
+  };
+  fill(l.token_ids, b.token_ids, n, 0);
+  fill(l.positions, b.positions, n, 0);
+  fill(l.slot_mapping, b.slot_mapping, n, -1);
+  for (size_t s = 0; s <= n; ++s) staging[l.query_start + s] = static_cast<int32_t>(s);
+  fill(l.context_lens, b.context_lens, n, 0);
+  fill(l.sample_rows, b.sample_rows, n, 0);
+  const auto width = static_cast<size_t>(l.max_blocks_per_seq);
+  const auto given = static_cast<size_t>(std::max(b.max_blocks_per_seq, 0));
+  std::fill(staging + l.block_tables, staging + l.num_ints, 0);
+  // Entries past `width` are past the context (checked above): never read.
+  for (size_t s = 0; s < seqs; ++s) {
+    std::copy_n(b.block_tables.begin() + static_cast<std::ptrdiff_t>(s * given), std::min(given, width),
+                staging + l.block_tables + s * width);
   }
   return l;
 }

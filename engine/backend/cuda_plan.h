@@ -85,6 +85,51 @@ struct StepLayout {
 StepLayout pack_step(const ForwardBatch& batch, const ActivationShape& shape, int32_t* staging,
                      size_t staging_ints);
 
+// ---- CUDA graphs for decode steps ----
+// A decode step (one query token per sequence) of b sequences replays the graph captured at
+// start-up for the smallest bucket >= b; its rows b..bucket-1 are padding. The graph's
+// kernels read the step at fixed offsets of the metadata buffer and were launched with
+// shapes fixed per bucket (rows, GEMM m, block-table stride, a decode grid over the graph
+// context length), so every replayed step of a bucket must be packed at the same layout.
+
+// vLLM's capture sizes: 1, 2, 4, then multiples of 8, up to cap = min(max_num_seqs,
+// max_num_batched_tokens, kMaxGraphBatchSize); cap is the last bucket even when it is none
+// of those (so every decode step of up to cap sequences replays a graph). Ascending.
+inline constexpr int kMaxGraphBatchSize = 512;
+std::vector<int> decode_graph_buckets(const ActivationShape& shape);
+
+// The longest context a replayed step may have: min(max_model_len, kMaxGraphContextLen)
+// (vLLM's max_seq_len_to_capture). The captured decode grid has a block per 256 tokens of
+// it, most exiting at once for short contexts; longer steps are attention-bound and run
+// eagerly, so the cap bounds that waste and the block tables uploaded per step.
+inline constexpr int kMaxGraphContextLen = 8192;
+int decode_graph_context_len(const ActivationShape& shape);
+
+// The bucket `batch` replays: the smallest one >= its number of sequences when every
+// sequence has exactly one query token and a context of 1..decode_graph_context_len
+// tokens (what the captured decode grid covers); 0 otherwise (prefill tokens, an empty step,
+// more sequences than the largest bucket, inconsistent arrays): the step runs eagerly.
+int decode_graph_bucket(const ForwardBatch& batch, const ActivationShape& shape, const std::vector<int>& buckets);
+
+// The layout of every decode step padded to `bucket` rows: pack_step's order, each array at
+// its full bucket size (sample_rows too), block tables decode_graph_context_len's blocks
+// wide, num_seqs = bucket, max_query_len 1, max_context_len = decode_graph_context_len. The graph is
+// captured with it; pack_decode_step fills it. Throws std::invalid_argument when bucket is
+// outside 1..min(max_num_seqs, max_num_batched_tokens).
+StepLayout decode_graph_layout(const ActivationShape& shape, int bucket);
+
+// Packs an all-decode `batch` of b <= bucket sequences at decode_graph_layout(shape, bucket).
+// Rows 0..b-1 are the batch's (block-table rows cut or widened with 0 to the layout's
+// width, which covers every context it accepts); rows b..bucket-1 are
+// padding that writes no KV and reads none: token 0, position 0, slot -1 (write_kv skips
+// it), its own query row, context_len 0 (decode attention gives it a zero row), a block-table
+// row of 0. sample_rows are the batch's, unchanged (real rows only), the rest of their
+// region 0. Throws std::invalid_argument as pack_step does, and for a batch that is not
+// all decode, has more than `bucket` sequences, or a context outside
+// 1..decode_graph_context_len.
+StepLayout pack_decode_step(const ForwardBatch& batch, const ActivationShape& shape, int bucket, int32_t* staging,
+                            size_t staging_ints);
+
 // Host BF16 copies of the CPU backend's loaded (and already fused) weights.
 std::vector<uint16_t> to_bf16(const cpu::Matrix& m);
 std::vector<uint16_t> to_bf16(const std::vector<float>& v);
