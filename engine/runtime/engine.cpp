@@ -207,9 +207,41 @@ void Engine::step() {
   SchedulerOutput out = scheduler_.schedule();
   if (out.empty()) return;
   const ForwardBatch batch = build_forward_batch(out, backend_->block_size());
+  std::vector<Sequence*> sampled;
+  for (int32_t s : batch.sample_seqs) {
+    sampled.push_back(sequences_.at(out.scheduled[static_cast<size_t>(s)].request->id).get());
+  }
+  // With a backend that samples on its device, only rows that need the host sampler
+  // (structured output, logprobs) bring their logits back. Row r's logits are then
+  // host_logits[host_index[r]], its token device_tokens[device_index[r]].
   std::span<float> logits;
+  std::vector<int> host_index(sampled.size(), -1), device_index(sampled.size(), -1);
+  std::vector<TokenId> device_tokens;
   try {
-    logits = backend_->forward(batch);
+    if (backend_->samples_on_device()) {
+      DeviceSampling sampling;
+      sampling.eos_token_ids = options_.eos_token_ids;
+      for (size_t r = 0; r < sampled.size(); ++r) {
+        Sequence& seq = *sampled[r];
+        if (seq.matcher || seq.params.logprobs) {
+          host_index[r] = static_cast<int>(sampling.host_rows.size());
+          sampling.host_rows.push_back(static_cast<int32_t>(r));
+          continue;
+        }
+        device_index[r] = static_cast<int>(sampling.rows.size());
+        const std::span<const TokenId> all(seq.request.token_ids);
+        const auto num_prompt = static_cast<size_t>(seq.request.num_prompt_tokens);
+        // The draw sample_token would make: one uniform from the request's generator.
+        const double u = seq.params.greedy() ? 0.0 : std::uniform_real_distribution<double>(0.0, 1.0)(seq.rng);
+        sampling.rows.push_back({static_cast<int>(r), &seq.params, {all.first(num_prompt), all.subspan(num_prompt)}, u});
+      }
+      SampledStep result = backend_->forward_sampled(batch, sampling);
+      logits = result.host_logits;
+      device_tokens = std::move(result.tokens);
+    } else {
+      logits = backend_->forward(batch);
+      for (size_t r = 0; r < sampled.size(); ++r) host_index[r] = static_cast<int>(r);
+    }
   } catch (const std::exception& e) {
     // A failed step fails the requests in it, not the engine.
     scheduler_.on_step_computed(out);
@@ -221,12 +253,9 @@ void Engine::step() {
   }
   scheduler_.on_step_computed(out);
 
-  std::vector<Sequence*> sampled;
   uint64_t iteration_tokens = 0;  // vLLM: a request's whole prompt counts with its first token
-  for (int32_t s : batch.sample_seqs) {
-    Sequence* seq = sequences_.at(out.scheduled[static_cast<size_t>(s)].request->id).get();
+  for (const Sequence* seq : sampled) {
     iteration_tokens += 1 + (seq->sent_first ? 0 : static_cast<uint64_t>(seq->request.num_prompt_tokens));
-    sampled.push_back(seq);
   }
   {
     // Step-level stats before any update goes out, so a reader never sees them lag.
@@ -242,7 +271,19 @@ void Engine::step() {
   }
   const auto now = Clock::now();
   const auto vocab = static_cast<size_t>(backend_->vocab_size());
-  for (size_t i = 0; i < sampled.size(); ++i) process_sample(*sampled[i], logits.subspan(i * vocab, vocab), now);
+  for (size_t r = 0; r < sampled.size(); ++r) {
+    Sequence& seq = *sampled[r];
+    if (device_index[r] >= 0) {
+      SampleResult sample;
+      sample.token = device_tokens[static_cast<size_t>(device_index[r])];
+      // Every logit -inf (a logit bias of -inf on all tokens, or a broken model): end it.
+      if (sample.token < 0) sample.token = options_.eos_token_ids.empty() ? 0 : options_.eos_token_ids.front();
+      emit_token(seq, std::move(sample), now);
+    } else {
+      const auto h = static_cast<size_t>(host_index[r]);
+      emit_token(seq, sample_on_host(seq, logits.subspan(h * vocab, vocab)), now);
+    }
+  }
 }
 
 const structured::VocabularyBytes& Engine::vocabulary_bytes() {
@@ -256,7 +297,7 @@ const structured::VocabularyBytes& Engine::vocabulary_bytes() {
   return *vocabulary_bytes_;
 }
 
-void Engine::process_sample(Sequence& seq, std::span<float> logits, Clock::time_point now) {
+SampleResult Engine::sample_on_host(Sequence& seq, std::span<float> logits) {
   Request& req = seq.request;
   const std::span<const TokenId> all(req.token_ids);
   const SequenceTokens tokens{all.first(static_cast<size_t>(req.num_prompt_tokens)),
@@ -276,6 +317,11 @@ void Engine::process_sample(Sequence& seq, std::span<float> logits, Clock::time_
   } else {
     sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng);
   }
+  return sample;
+}
+
+void Engine::emit_token(Sequence& seq, SampleResult sample, Clock::time_point now) {
+  Request& req = seq.request;
   const TokenId token = sample.token;
   req.token_ids.push_back(token);
 

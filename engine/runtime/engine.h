@@ -70,7 +70,10 @@ class Engine {
   void take_incoming(std::vector<std::unique_ptr<Sequence>>& fresh, std::vector<uint64_t>& aborts,
                      bool& stopping);
   void step();
-  void process_sample(Sequence& seq, std::span<float> logits, Clock::time_point now);
+  // The host sampler (with the structured-output filter and logprobs) on one row of logits.
+  SampleResult sample_on_host(Sequence& seq, std::span<float> logits);
+  // Appends the token, streams it, and ends the request on EOS, stop or length.
+  void emit_token(Sequence& seq, SampleResult sample, Clock::time_point now);
   // Frees the request, records it in the metrics (unless a client abort), then pushes its
   // last update: `last`, or an abort update carrying `error` when null.
   void finish(Sequence& seq, FinishReason reason, bool count_in_metrics, const std::string& error = "",
