@@ -144,32 +144,6 @@ void check_decode(const Shape& s, DType t, int block_size, const std::vector<Seq
                          to_f32(want, t), tolerance(t));
 }
 
-// A row's decode output does not depend on the launch's partition count: the same batch
-// launched for its own max_context_len (as an eager step is) and for a CUDA graph's
-// max_model_len (more partitions, the reduce pass) is equal bit for bit, which is what lets
-// the backend's graphs give the eager path's logits.
-void check_decode_partition_invariance(const Shape& s, DType t, int max_context, int graph_context,
-                                       uint64_t seed) {
-  std::vector<uint8_t> outs[2];
-  for (int wide = 0; wide < 2; ++wide) {
-    Batch b = make_batch(seed, t, s.head_dim, s.num_heads, s.num_kv_heads, 16,
-                         decode_seqs(seed, 12, max_context));
-    if (wide) vllmctl::kernels::attention_test::widen_max_context_len(b, graph_context);
-    DeviceBatch d(b);
-    const size_t ws_bytes = vllmctl::kernels::attention_decode_workspace_bytes(
-        b.num_seqs(), s.num_heads, s.head_dim, d.meta.max_context_len);
-    DeviceBuffer<uint8_t> workspace(ws_bytes), out(b.out_bytes());
-    workspace.fill_bytes(0xff);
-    out.fill_bytes(0xff);
-    kcuda::attention_decode(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
-                            ws_bytes ? workspace.get() : nullptr, ws_bytes, nullptr);
-    CUDA_LAUNCH_OK();
-    outs[wide] = out.download();
-  }
-  gpu_check::check_equal(label("decode-partitions", s, t, 16) + " ctx " + std::to_string(max_context),
-                         to_f32(outs[1], t), to_f32(outs[0], t));
-}
-
 // Mixed prefill batches: fresh prompts, prefix-cached chunks, decode rows, no-row sequences.
 std::vector<SeqSpec> mixed_seqs(uint64_t seed, int n, int max_context) {
   Rng rng(seed);
@@ -198,6 +172,32 @@ std::vector<SeqSpec> decode_seqs(uint64_t seed, int n, int max_context) {
   seqs.push_back({0, 40});  // no row this step
   seqs.push_back({1, 0});   // a padding slot
   return seqs;
+}
+
+// A row's decode output does not depend on the launch's partition count: the same batch
+// launched for its own max_context_len (as an eager step is) and for a CUDA graph's
+// max_model_len (more partitions, the reduce pass) is equal bit for bit, which is what lets
+// the backend's graphs give the eager path's logits.
+void check_decode_partition_invariance(const Shape& s, DType t, int max_context, int graph_context,
+                                       uint64_t seed) {
+  std::vector<uint8_t> outs[2];
+  for (int wide = 0; wide < 2; ++wide) {
+    Batch b = make_batch(seed, t, s.head_dim, s.num_heads, s.num_kv_heads, 16,
+                         decode_seqs(seed, 12, max_context));
+    if (wide) vllmctl::kernels::attention_test::widen_max_context_len(b, graph_context);
+    DeviceBatch d(b);
+    const size_t ws_bytes = vllmctl::kernels::attention_decode_workspace_bytes(
+        b.num_seqs(), s.num_heads, s.head_dim, d.meta.max_context_len);
+    DeviceBuffer<uint8_t> workspace(ws_bytes), out(b.out_bytes());
+    workspace.fill_bytes(0xff);
+    out.fill_bytes(0xff);
+    kcuda::attention_decode(out.get(), d.q.get(), d.kv, d.meta, s.num_heads, scale_for(s),
+                            ws_bytes ? workspace.get() : nullptr, ws_bytes, nullptr);
+    CUDA_LAUNCH_OK();
+    outs[wide] = out.download();
+  }
+  gpu_check::check_equal(label("decode-partitions", s, t, 16) + " ctx " + std::to_string(max_context),
+                         to_f32(outs[1], t), to_f32(outs[0], t));
 }
 
 template <class F>
