@@ -1,11 +1,14 @@
 // CudaBackend against CpuBackend (the reference) on small random bf16 models, one per
 // architecture family, through prefill, chunked prefill with a cached prefix, a mixed
-// prefill + decode step, all-decode steps (the decode kernel) and a context long enough
-// for split-K. Host code only (C++20, the engine's headers): built by CMake as the target
+// prefill + decode step, all-decode steps (the decode kernel, replayed as a CUDA graph
+// padded to its bucket) and a context long enough for split-K; then CUDA graphs against
+// enforce_eager on the same decode steps, which must give the same logits bit for bit.
+// Host code only (C++20, the engine's headers): built by CMake as the target
 // gpu_backend_test (tests/gpu/build.sh does that), not by nvcc like the kernel tests.
 #include "tests/gpu/gpu_check.h"
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/cuda/cuda_backend.h"
 #include "engine/backend/cuda_backend_factory.h"
 #include "engine/model/model_config.h"
 #include "engine/model/model_dir.h"
@@ -17,10 +20,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -196,6 +202,111 @@ void run_arch(const std::string& arch) {
   fs::remove_all(dir);
 }
 
+int num_decode_graphs(const Backend& b) {
+  const auto* cuda_backend = dynamic_cast<const cuda::CudaBackend*>(&b);
+  return cuda_backend ? cuda_backend->num_decode_graphs() : -1;
+}
+
+// The same steps through a backend with CUDA graphs and one with enforce_eager: prefills
+// (eager in both), then all-decode steps of 1 and 8 sequences (a bucket exactly) and of 3,
+// 5 and 9 (padded to 4, 8, 16), over contexts below and past one 256-token partition (the
+// graphs' decode grid always has max_model_len's 2), one step sampling only some rows.
+// A graph replays the eager path's kernels and GEMM algorithms and its padding rows touch
+// no real row, so the logits must be identical.
+void run_graph_parity(const std::string& arch) {
+  const fs::path dir = fs::temp_directory_path() / ("vllmctl_graph_test_" + arch);
+  write_model(dir, arch, 11);
+  const ModelDir model = open_model_dir(dir);
+  constexpr int kSeqs = 9;
+  CudaBackendOptions o;
+  o.block_size = kBlockSize;
+  o.max_num_batched_tokens = 512;
+  o.max_num_seqs = 16;  // buckets 1, 2, 4, 8, 16
+  o.max_model_len = kBlocksPerSeq * kBlockSize;
+  o.num_kv_blocks = kSeqs * kBlocksPerSeq;
+  o.enforce_eager = true;
+  auto eager = make_cuda_backend(model, o);
+  o.enforce_eager = false;
+  auto graphs = make_cuda_backend(model, o);
+  CHECK(num_decode_graphs(*eager) == 0);
+  // A failed capture falls back to eager, and this test would compare eager with eager.
+  CHECK_MSG(num_decode_graphs(*graphs) == 5, "%s: %d decode graphs captured, want 5", arch.c_str(),
+            num_decode_graphs(*graphs));
+
+  std::mt19937 rng(5);
+  const int vocab = eager->vocab_size();
+  std::vector<Seq> seqs;
+  for (int s = 0; s < kSeqs; ++s) {
+    std::vector<int32_t> t(static_cast<size_t>(s == 4 ? 300 : 3 + 17 * s));
+    for (auto& x : t) x = static_cast<int32_t>(rng() % static_cast<unsigned>(vocab));
+    seqs.push_back({t, 0});
+  }
+  using Plan = std::vector<std::pair<int, int>>;
+  auto decode = [](std::initializer_list<int> ids) {
+    Plan p;
+    for (int s : ids) p.push_back({s, 1});
+    return p;
+  };
+  auto prefill = [&](std::initializer_list<int> ids) {
+    Plan p;
+    for (int s : ids) p.push_back({s, static_cast<int>(seqs[static_cast<size_t>(s)].tokens.size())});
+    return p;
+  };
+  std::vector<std::pair<Plan, bool>> steps = {{prefill({0, 1, 2, 3, 4}), false}, {prefill({5, 6, 7, 8}), false}};
+  for (int round = 0; round < 2; ++round) {
+    steps.push_back({decode({0}), false});
+    steps.push_back({decode({4}), false});
+    steps.push_back({decode({0, 1, 2}), false});     // every context in one partition
+    steps.push_back({decode({1, 4, 7}), false});     // one past it
+    steps.push_back({decode({0, 1, 2, 3, 4, 5, 6, 7}), false});
+    steps.push_back({decode({0, 1, 2, 3, 4, 5, 6, 7, 8}), false});
+    steps.push_back({decode({2, 3, 5}), true});      // the middle row does not sample
+    steps.push_back({decode({1, 2, 3, 5, 6}), false});
+  }
+
+  int compared = 0;
+  for (size_t st = 0; st < steps.size(); ++st) {
+    const auto& [plan, skip_middle] = steps[st];
+    ForwardBatch b = make_batch(seqs, plan);
+    if (skip_middle) {
+      b.sample_rows.erase(b.sample_rows.begin() + 1);
+      b.sample_seqs.erase(b.sample_seqs.begin() + 1);
+    }
+    const std::span<float> e = eager->forward(b);
+    const std::vector<float> want(e.begin(), e.end());
+    const std::span<float> got = graphs->forward(b);
+    CHECK(got.size() == want.size());
+    if (got.size() != want.size()) return;
+    size_t differ = 0;
+    float max_diff = 0.0f;
+    for (size_t i = 0; i < want.size(); ++i) {
+      uint32_t wb, gb;
+      std::memcpy(&wb, &want[i], 4);
+      std::memcpy(&gb, &got[i], 4);
+      if (wb != gb) {
+        ++differ;
+        max_diff = std::max(max_diff, std::fabs(want[i] - got[i]));
+      }
+    }
+    CHECK_MSG(differ == 0, "%s step %zu (%zu sequences): %zu of %zu logits differ between graph and eager, max %g",
+              arch.c_str(), st, plan.size(), differ, want.size(), max_diff);
+    compared += static_cast<int>(b.sample_rows.size());
+    // Every sequence of the step continues with its greedy token (7 for a row that did not sample).
+    for (size_t i = 0; i < plan.size(); ++i) {
+      Seq& q = seqs[static_cast<size_t>(plan[i].first)];
+      if (q.computed != static_cast<int>(q.tokens.size())) continue;
+      int32_t next = 7;
+      for (size_t r = 0; r < b.sample_seqs.size(); ++r) {
+        if (b.sample_seqs[r] == static_cast<int32_t>(i)) next = argmax(want.data() + r * static_cast<size_t>(vocab), vocab);
+      }
+      q.tokens.push_back(next);
+    }
+  }
+  std::printf("%s: graphs vs enforce_eager: %d sampled rows over %zu steps compared bit for bit\n", arch.c_str(),
+              compared, steps.size());
+  fs::remove_all(dir);
+}
+
 }  // namespace
 
 int main() {
@@ -203,6 +314,7 @@ int main() {
   for (const char* arch : {"qwen2", "llama3", "qwen3", "mistral"}) {
     try {
       run_arch(arch);
+      run_graph_parity(arch);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: exception: %s\n", arch, e.what());
       CHECK(false);

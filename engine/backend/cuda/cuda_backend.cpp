@@ -1,5 +1,6 @@
 // CudaBackend: weights upload, memory sizing, and forward as a sequence of kernel launches
-// and cuBLASLt GEMMs on one stream, synchronised once per step (the logits copy).
+// and cuBLASLt GEMMs on one stream, synchronised once per step (the logits copy); a decode
+// step replays its bucket's CUDA graph instead of launching the layers one by one.
 #include "engine/backend/cuda/cuda_backend.h"
 
 #include "engine/backend/cpu/cpu_weights.h"
@@ -13,11 +14,15 @@
 #include "kernels/rope.h"
 
 #include <cuda_runtime.h>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
+#include <string>
 
 namespace vllmctl::cuda {
 
@@ -35,6 +40,12 @@ void cuda_ok(cudaError_t err, const char* what) {
 template <typename T>
 T* at(int32_t* meta, size_t offset) {
   return reinterpret_cast<T*>(meta + offset);
+}
+
+// The server's log line format (cli/serve: "INFO mm-dd HH:MM:SS ..."), on stderr.
+void log_line(const char* level, const std::string& msg) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  fmt::print(stderr, "{} {:%m-%d %H:%M:%S} {}\n", level, fmt::localtime(now), msg);
 }
 
 }  // namespace
@@ -126,6 +137,8 @@ CudaBackend::CudaBackend(const ModelDir& model, const CudaBackendOptions& option
       p.head_dim = hd;
       kv_.push_back(p);
     }
+    graph_buckets_ = cuda_plan::decode_graph_buckets(shape_);
+    if (!options.enforce_eager) capture_decode_graphs();
   } catch (...) {
     release();
     throw;
@@ -135,6 +148,7 @@ CudaBackend::CudaBackend(const ModelDir& model, const CudaBackendOptions& option
 CudaBackend::~CudaBackend() { release(); }
 
 void CudaBackend::release() {
+  graphs_.clear();  // before the memory and the stream their nodes use
   gemm_.reset();
   for (void* p : allocations_) cudaFree(p);
   allocations_.clear();
@@ -192,7 +206,7 @@ void CudaBackend::upload_weights(const ModelDir& model) {
 
 std::string CudaBackend::describe() const { return fmt::format("cuda ({}, bf16)", device_name_); }
 
-void CudaBackend::layer(int l, const cuda_plan::StepLayout& step, int n) {
+void CudaBackend::layer(int l, const cuda_plan::StepLayout& step, int n, int algo_m) {
   const LayerOffsets& o = layers_[static_cast<size_t>(l)];
   const int hidden = static_cast<int>(config_.hidden_size), nh = static_cast<int>(config_.num_attention_heads);
   const int nkv = static_cast<int>(config_.num_key_value_heads), hd = static_cast<int>(config_.head_dim);
@@ -206,7 +220,7 @@ void CudaBackend::layer(int l, const cuda_plan::StepLayout& step, int n) {
   } else {
     kernels::cuda::add_rms_norm(x_, residual_, w(o.input_norm), n, hidden, eps, kBF16, stream_);
   }
-  gemm_->matmul(qkv_, kBF16, x_, w(o.qkv), w(o.qkv_bias), n, qkv_size, hidden, kBF16, stream_);
+  gemm_->matmul(qkv_, kBF16, x_, w(o.qkv), w(o.qkv_bias), n, qkv_size, hidden, kBF16, stream_, algo_m);
   // q and k out of the fused rows: attention reads q contiguous, Qwen3 normalises whole heads.
   cuda_ok(cudaMemcpy2DAsync(q_, size_t(q_size) * 2, qkv_, size_t(qkv_size) * 2, size_t(q_size) * 2, size_t(n),
                             cudaMemcpyDeviceToDevice, stream_), "split q");
@@ -237,12 +251,47 @@ void CudaBackend::layer(int l, const cuda_plan::StepLayout& step, int n) {
   } else {
     kernels::cuda::attention_prefill(attn_, q_, kv_[static_cast<size_t>(l)], ab, nh, scale, stream_);
   }
-  gemm_->matmul(x_, kBF16, attn_, w(o.o_proj), w(o.o_bias), n, hidden, q_size, kBF16, stream_);
+  gemm_->matmul(x_, kBF16, attn_, w(o.o_proj), w(o.o_bias), n, hidden, q_size, kBF16, stream_, algo_m);
 
   kernels::cuda::add_rms_norm(x_, residual_, w(o.post_norm), n, hidden, eps, kBF16, stream_);
-  gemm_->matmul(gate_up_, kBF16, x_, w(o.gate_up), nullptr, n, 2 * inter, hidden, kBF16, stream_);
+  gemm_->matmul(gate_up_, kBF16, x_, w(o.gate_up), nullptr, n, 2 * inter, hidden, kBF16, stream_, algo_m);
   kernels::cuda::silu_and_mul(act_, gate_up_, n, inter, kBF16, stream_);
-  gemm_->matmul(x_, kBF16, act_, w(o.down), nullptr, n, hidden, inter, kBF16, stream_);
+  gemm_->matmul(x_, kBF16, act_, w(o.down), nullptr, n, hidden, inter, kBF16, stream_, algo_m);
+}
+
+void CudaBackend::run_decoder(const cuda_plan::StepLayout& step, int n, int algo_m) {
+  const int hidden = static_cast<int>(config_.hidden_size);
+  kernels::cuda::embedding(residual_, w(embed_), at<int32_t>(meta_, step.token_ids), n, hidden, kBF16, stream_);
+  for (int l = 0; l < static_cast<int>(config_.num_hidden_layers); ++l) layer(l, step, n, algo_m);
+  kernels::cuda::add_rms_norm(x_, residual_, w(final_norm_), n, hidden, static_cast<float>(config_.rms_norm_eps),
+                              kBF16, stream_);
+}
+
+void CudaBackend::capture_decode_graphs() {
+  if (graph_buckets_.empty()) return;
+  size_t free_before = 0, free_after = 0, total = 0;
+  cuda_ok(cudaMemGetInfo(&free_before, &total), "cudaMemGetInfo");
+  // Each bucket's warm-up and capture run over an all-padding step (slot -1: no KV written,
+  // context 0: none read) at the bucket's fixed layout in meta_.
+  auto prepare = [this](int bucket) {
+    ForwardBatch padding;
+    padding.query_start = {0};
+    const cuda_plan::StepLayout step = cuda_plan::pack_decode_step(padding, shape_, bucket, staging_, staging_ints_);
+    cuda_ok(cudaMemcpyAsync(meta_, staging_, step.num_ints * 4, cudaMemcpyHostToDevice, stream_), "metadata upload");
+    cuda_ok(cudaStreamSynchronize(stream_), "metadata upload");  // staging_ is rewritten next
+  };
+  auto record = [this](int bucket) { run_decoder(cuda_plan::decode_graph_layout(shape_, bucket), bucket, bucket); };
+  const bool captured = graphs_.capture(stream_, graph_buckets_, prepare, record);
+  cuda_ok(cudaMemGetInfo(&free_after, &total), "cudaMemGetInfo");
+  if (!captured) {
+    log_line("WARNING", fmt::format("cuda backend: CUDA graph capture failed ({}); decode steps run eagerly",
+                               graphs_.failure()));
+    return;
+  }
+  const double used_gib = free_before > free_after ? double(free_before - free_after) / (1 << 30) : 0.0;
+  log_line("INFO", fmt::format("cuda backend: captured {} CUDA graphs (decode batch sizes {}..{}) in {:.2f} s, {:.2f} GiB",
+                          graphs_.num_graphs(), graph_buckets_.front(), graph_buckets_.back(),
+                          graphs_.capture_seconds(), used_gib));
 }
 
 std::span<float> CudaBackend::forward(const ForwardBatch& batch) {
@@ -256,15 +305,22 @@ std::span<float> CudaBackend::forward(const ForwardBatch& batch) {
   const auto vocab = static_cast<size_t>(config_.vocab_size);
   if (n == 0) return {host_logits_, 0};
 
+  // A decode step replays its bucket's graph: the step padded to the bucket at the fixed
+  // layout the graph reads. Eagerly it runs unpadded, with the bucket's GEMM algorithms.
+  const int bucket = cuda_plan::decode_graph_bucket(batch, shape_, graph_buckets_);
+  const bool replay = bucket > 0 && graphs_.has(bucket);
   // The previous step ended with a stream sync, so the staging buffer is free to rewrite.
-  const cuda_plan::StepLayout step = cuda_plan::pack_step(batch, shape_, staging_, staging_ints_);
+  const cuda_plan::StepLayout step = replay
+      ? cuda_plan::pack_decode_step(batch, shape_, bucket, staging_, staging_ints_)
+      : cuda_plan::pack_step(batch, shape_, staging_, staging_ints_);
   cuda_ok(cudaMemcpyAsync(meta_, staging_, step.num_ints * 4, cudaMemcpyHostToDevice, stream_), "metadata upload");
 
   const int hidden = static_cast<int>(config_.hidden_size);
-  kernels::cuda::embedding(residual_, w(embed_), at<int32_t>(meta_, step.token_ids), n, hidden, kBF16, stream_);
-  for (int l = 0; l < static_cast<int>(config_.num_hidden_layers); ++l) layer(l, step, n);
-  kernels::cuda::add_rms_norm(x_, residual_, w(final_norm_), n, hidden, static_cast<float>(config_.rms_norm_eps),
-                              kBF16, stream_);
+  if (replay) {
+    graphs_.launch(bucket, stream_);
+  } else {
+    run_decoder(step, n, bucket > 0 ? bucket : n);
+  }
   if (num_rows > 0) {
     // The LM head only for the rows that sample: gather them (the embedding kernel is a row
     // gather), then one GEMM straight to F32 logits.

@@ -1,12 +1,15 @@
 // CudaBackend: the decoder forward pass on one NVIDIA GPU in bf16 (F32 accumulation), over
 // a paged KV cache sized from gpu_memory_utilization. Mirrors CpuBackend step by step; the
 // CPU backend is its reference (tests/gpu/backend_test.cu). Host code only: the kernels are
-// kernels/*.cu, GEMMs go through cuBLASLt.
+// kernels/*.cu, GEMMs go through cuBLASLt. Unless enforce_eager, decode steps of up to
+// min(max_num_seqs, 512) sequences replay CUDA graphs captured at start-up per batch-size
+// bucket (engine/backend/cuda/decode_graphs.h), with the eager path's numerics.
 // REQUIRES: engine thread (one forward at a time).
 #pragma once
 
 #include "engine/backend/backend.h"
 #include "engine/backend/cuda/cublaslt_gemm.h"
+#include "engine/backend/cuda/decode_graphs.h"
 #include "engine/backend/cuda_backend_factory.h"
 #include "engine/backend/cuda_plan.h"
 #include "engine/model/model_config.h"
@@ -34,6 +37,8 @@ class CudaBackend final : public Backend {
 
   uint64_t weight_bytes() const { return weight_bytes_; }
   uint64_t kv_cache_bytes() const { return kv_bytes_; }
+  // Decode batch sizes that replay a CUDA graph (0 with enforce_eager or a failed capture).
+  int num_decode_graphs() const { return graphs_.num_graphs(); }
 
  private:
   // Device offsets (bytes) into the weights arena; SIZE_MAX for an absent tensor.
@@ -44,7 +49,12 @@ class CudaBackend final : public Backend {
   void* alloc(size_t bytes);  // tracked, freed by release()
   void release();             // frees everything; safe to call twice
   void* w(size_t offset) const;
-  void layer(int l, const cuda_plan::StepLayout& step, int n);
+  // The forward pass up to the final norm over n rows (x_ then holds the hidden states of
+  // every row); algo_m: the GEMMs' algorithm rows (a step's graph bucket, so that a decode
+  // step computes alike eagerly and replayed). Launches only: capturable.
+  void run_decoder(const cuda_plan::StepLayout& step, int n, int algo_m);
+  void layer(int l, const cuda_plan::StepLayout& step, int n, int algo_m);
+  void capture_decode_graphs();
 
   ModelConfig config_;
   CudaBackendOptions options_;
@@ -74,6 +84,9 @@ class CudaBackend final : public Backend {
   int32_t* staging_ = nullptr;       // pinned host
   size_t staging_ints_ = 0;
   float* host_logits_ = nullptr;     // pinned host, what forward() returns
+
+  std::vector<int> graph_buckets_;  // decode batch sizes padded to (also with enforce_eager)
+  DecodeGraphs graphs_;             // empty with enforce_eager or after a failed capture
 };
 
 }  // namespace vllmctl::cuda
