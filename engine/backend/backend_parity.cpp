@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -47,19 +48,67 @@ ForwardBatch make_batch(std::vector<Seq>& seqs, const Step& step, int block_size
 
 int argmax(const float* x, int n) { return static_cast<int>(std::max_element(x, x + n) - x); }
 
+// Parameters whose token is the argmax whatever the draw: greedy, top-k 1, a tiny top-p.
+const SamplingParams& determined_params(size_t row) {
+  static const std::array<SamplingParams, 3> kinds = [] {
+    SamplingParams greedy, top_k, top_p;
+    greedy.temperature = 0.0f;
+    top_k.temperature = 0.7f;
+    top_k.top_k = 1;
+    top_p.temperature = 1.3f;
+    top_p.top_p = 1e-4f;
+    return std::array<SamplingParams, 3>{greedy, top_k, top_p};
+  }();
+  return kinds[row % 3];
+}
+
+// Re-runs `batch` on a device sampler: row 0 comes back as logits, the others are sampled
+// with determined_params. Re-running a step writes the same KV again, so it changes nothing.
+void check_device_sampling(Backend& candidate, const ForwardBatch& batch, const Seq* seqs,
+                           const std::vector<float>& logits, ParityReport& report) {
+  const int vocab = candidate.vocab_size();
+  DeviceSampling sampling;
+  sampling.host_rows = {0};
+  for (size_t r = 1; r < batch.sample_rows.size(); ++r) {
+    const Seq& s = seqs[r];
+    const std::span<const int32_t> all(s.tokens);
+    sampling.rows.push_back({static_cast<int>(r), &determined_params(r), {all.first(static_cast<size_t>(s.computed)), {}},
+                             0.25 + 0.3 * static_cast<double>(r % 3)});
+  }
+  const SampledStep step = candidate.forward_sampled(batch, sampling);
+  for (size_t i = 0; i < sampling.rows.size(); ++i) {
+    const size_t r = static_cast<size_t>(sampling.rows[i].row);
+    ++report.device_sampled;
+    if (i >= step.tokens.size() || step.tokens[i] != argmax(logits.data() + r * static_cast<size_t>(vocab), vocab)) {
+      ++report.device_sampled_wrong;
+    }
+  }
+  if (step.host_logits.size() != static_cast<size_t>(vocab) ||
+      !std::equal(step.host_logits.begin(), step.host_logits.end(), logits.begin())) {
+    ++report.host_rows_wrong;
+  }
+}
+
 }  // namespace
 
 bool ParityReport::within(float tolerance, double min_agreement) const {
-  return sizes_match && finite && rows > 0 && worst_relative_error <= tolerance &&
+  return sizes_match && finite && rows > 0 && worst_relative_error <= tolerance && device_sampled_wrong == 0 &&
+         host_rows_wrong == 0 &&
          static_cast<double>(argmax_agree) >= min_agreement * static_cast<double>(rows);
 }
 
 std::string ParityReport::summary() const {
   if (!sizes_match) return fmt::format("step {}: the backends returned different numbers of logits", steps);
+  std::string device;
+  if (device_sampled > 0) {
+    device = fmt::format("; device sampling right on {}/{} rows", device_sampled - device_sampled_wrong,
+                         device_sampled);
+    if (host_rows_wrong > 0) device += fmt::format(", {} host rows came back changed", host_rows_wrong);
+  }
   return fmt::format("{} rows over {} steps: worst |Δlogit| {:.2f}% of the largest logit ({}), greedy token agrees "
-                     "on {}/{}{}",
+                     "on {}/{}{}{}",
                      rows, steps, 100.0f * worst_relative_error, worst_where.empty() ? "-" : worst_where,
-                     argmax_agree, rows, finite ? "" : ", NON-FINITE logits");
+                     argmax_agree, rows, finite ? "" : ", NON-FINITE logits", device);
 }
 
 ParityReport compare_backends(Backend& reference, Backend& candidate, const ParityOptions& options) {
@@ -90,10 +139,21 @@ ParityReport compare_backends(Backend& reference, Backend& candidate, const Pari
     const ForwardBatch rb = make_batch(ref_seqs, step, block_size, options.blocks_per_seq);
     const ForwardBatch cb = make_batch(cand_seqs, step, block_size, options.blocks_per_seq);
     const std::span<float> want = reference.forward(rb);
-    const std::span<float> got = candidate.forward(cb);
-    if (want.size() != got.size() || want.size() != rb.sample_rows.size() * static_cast<size_t>(vocab)) {
+    const std::span<float> got_view = candidate.forward(cb);
+    if (want.size() != got_view.size() || want.size() != rb.sample_rows.size() * static_cast<size_t>(vocab)) {
       report.sizes_match = false;
       return report;
+    }
+    const std::vector<float> got(got_view.begin(), got_view.end());  // forward_sampled reuses the buffer
+    if (candidate.samples_on_device()) {
+      // The sequences of this step's rows, as the batch saw them (before this step's tokens).
+      std::vector<Seq> row_seqs;
+      for (auto [s, count] : step) {
+        Seq q = cand_seqs[static_cast<size_t>(s)];
+        q.tokens.resize(static_cast<size_t>(q.computed));
+        row_seqs.push_back(std::move(q));
+      }
+      check_device_sampling(candidate, cb, row_seqs.data(), got, report);
     }
     for (size_t r = 0; r < rb.sample_rows.size(); ++r) {
       const float* w = want.data() + r * static_cast<size_t>(vocab);

@@ -4,6 +4,10 @@
 // reads its own cached prefix, a step mixing prefills and decodes, a 300-token context
 // (split-K decode attention), all-decode steps of 3, 2 and 1 sequences.
 // Both backends are fed the reference's greedy tokens, so their inputs stay identical.
+// A candidate that samples on its device also re-runs each step through forward_sampled,
+// with rows whose token is determined by the logits (greedy, top-k 1, a tiny top-p): its
+// tokens must be the argmax of its own logits, and a host row's logits must come back
+// unchanged.
 // Used by the CUDA start-up self-check and tests/gpu/backend_test.
 #pragma once
 
@@ -25,6 +29,9 @@ struct ParityReport {
   int argmax_agree = 0;   // rows whose greedy token is the same on both
   bool finite = true;     // no NaN or Inf in the candidate's logits
   bool sizes_match = true;
+  int device_sampled = 0;         // rows sampled through forward_sampled (0: not a device sampler)
+  int device_sampled_wrong = 0;   // ... whose token was not the argmax of the candidate's logits
+  int host_rows_wrong = 0;        // host rows whose logits differed from forward()'s
   float worst_relative_error = 0.0f;  // max over rows of max|cand - ref| / max|ref|
   std::string worst_where;            // "step 4, row 2"
 

@@ -7,6 +7,7 @@
 #include "engine/model/model_dir.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/tiny_model.h"
+#include "tests/unit/twin_sampling_backend.h"
 
 #include <doctest/doctest.h>
 
@@ -104,6 +105,50 @@ TEST_CASE("a different model, a NaN or reversed logits fail the comparison") {
     CHECK(r.worst_where.rfind("step 2,", 0) == 0);
     CHECK_FALSE(r.within(0.05f, 0.8));
   }
+}
+
+TEST_CASE("a candidate that samples on its device is checked through forward_sampled too") {
+  TempDir dir;
+  test::write_tiny_model(dir.path(), TinyArch::kQwen2, DType::kBF16, 5);
+  const ModelDir model = open_model_dir(dir.path());
+  auto a = make_cpu(model);
+  test::TwinSamplingBackend b(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
+  const ParityReport r = compare_backends(a, b, {kBlocksPerSeq, 3});
+  CHECK(r.device_sampled == 27 - 11);  // every row but each step's first
+  CHECK(r.device_sampled_wrong == 0);
+  CHECK(r.host_rows_wrong == 0);
+  CHECK(r.within(0.0f, 1.0));
+  CHECK(r.summary().find("device sampling right on 16/16 rows") != std::string::npos);
+}
+
+TEST_CASE("device sampling that picks a wrong token fails the comparison") {
+  // The twin, but every sampled token is off by one.
+  class OffByOne final : public Backend {
+   public:
+    explicit OffByOne(std::unique_ptr<Backend> inner) : twin_(std::move(inner)) {}
+    std::span<float> forward(const ForwardBatch& b) override { return twin_.forward(b); }
+    int vocab_size() const override { return twin_.vocab_size(); }
+    int num_kv_blocks() const override { return twin_.num_kv_blocks(); }
+    int block_size() const override { return twin_.block_size(); }
+    std::string describe() const override { return "off-by-one"; }
+    bool samples_on_device() const override { return true; }
+    SampledStep forward_sampled(const ForwardBatch& b, const DeviceSampling& s) override {
+      SampledStep step = twin_.forward_sampled(b, s);
+      for (TokenId& t : step.tokens) t = (t + 1) % vocab_size();
+      return step;
+    }
+
+   private:
+    test::TwinSamplingBackend twin_;
+  };
+  TempDir dir;
+  test::write_tiny_model(dir.path(), TinyArch::kQwen2, DType::kBF16, 5);
+  const ModelDir model = open_model_dir(dir.path());
+  auto a = make_cpu(model);
+  OffByOne b(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
+  const ParityReport r = compare_backends(a, b, {kBlocksPerSeq, 3});
+  CHECK(r.device_sampled_wrong == r.device_sampled);
+  CHECK_FALSE(r.within(0.05f, 0.8));
 }
 
 TEST_CASE("compare_backends refuses a KV layout too small for its script") {

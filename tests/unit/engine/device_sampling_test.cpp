@@ -13,6 +13,7 @@
 #include "kernels/sampling.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/tiny_model.h"
+#include "tests/unit/twin_sampling_backend.h"
 
 #include <doctest/doctest.h>
 
@@ -20,51 +21,9 @@
 
 using namespace vllmctl;
 using namespace std::chrono_literals;
+using vllmctl::test::TwinSamplingBackend;
 
 namespace {
-
-// The CPU backend, sampling its rows with kernels::cpu::sample over pack_sampling_rows:
-// what the CUDA backend does with kernels::cuda::sample, on the host.
-class TwinSamplingBackend final : public Backend {
- public:
-  explicit TwinSamplingBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
-  std::span<float> forward(const ForwardBatch& batch) override { return inner_->forward(batch); }
-  int vocab_size() const override { return inner_->vocab_size(); }
-  int num_kv_blocks() const override { return inner_->num_kv_blocks(); }
-  int block_size() const override { return inner_->block_size(); }
-  std::string describe() const override { return "twin-sampling " + inner_->describe(); }
-  bool samples_on_device() const override { return true; }
-
-  SampledStep forward_sampled(const ForwardBatch& batch, const DeviceSampling& sampling) override {
-    const std::span<float> all = inner_->forward(batch);
-    const auto vocab = static_cast<size_t>(vocab_size());
-    auto gather = [&](std::vector<float>& out, auto rows_of) {
-      out.clear();
-      for (int32_t r : rows_of) out.insert(out.end(), all.begin() + r * vocab, all.begin() + (r + 1) * vocab);
-    };
-    std::vector<int32_t> device_rows;
-    for (const BackendSampleRow& r : sampling.rows) device_rows.push_back(r.row);
-    std::vector<float> rows_logits;
-    gather(rows_logits, device_rows);
-    const PackedSamplingRows packed = pack_sampling_rows(sampling.rows, sampling.eos_token_ids);
-    SampledStep step;
-    step.tokens.resize(sampling.rows.size());
-    std::vector<float> scratch(rows_logits.size());
-    kernels::cpu::sample(step.tokens.data(), rows_logits.data(), scratch.data(), packed.host_view(),
-                         packed.num_rows(), static_cast<int>(vocab));
-    gather(host_logits_, sampling.host_rows);
-    step.host_logits = host_logits_;
-    device_sampled += sampling.rows.size();
-    host_sampled += sampling.host_rows.size();
-    return step;
-  }
-
-  size_t device_sampled = 0, host_sampled = 0;
-
- private:
-  std::unique_ptr<Backend> inner_;
-  std::vector<float> host_logits_;
-};
 
 SamplingParams varied(int i) {
   SamplingParams p;
