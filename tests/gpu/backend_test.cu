@@ -1,19 +1,20 @@
 // CudaBackend against CpuBackend (the reference) on small random bf16 models, one per
-// architecture family, through prefill, chunked prefill with a cached prefix, a mixed
-// prefill + decode step, all-decode steps (the decode kernel, replayed as a CUDA graph
-// padded to its bucket) and a context long enough for split-K; then CUDA graphs against
-// enforce_eager on the same decode steps, which must give the same logits bit for bit.
+// architecture family, through compare_backends (the start-up self-check's script: prefill,
+// chunked prefill with a cached prefix, a mixed prefill + decode step, all-decode steps
+// replayed as CUDA graphs padded to their bucket, split-K, device sampling), with graphs
+// and with enforce_eager; then CUDA graphs against enforce_eager on more decode steps,
+// which must give the same logits bit for bit.
 // Host code only (C++20, the engine's headers): built by CMake as the target
 // gpu_backend_test (tests/gpu/build.sh does that), not by nvcc like the kernel tests.
 #include "tests/gpu/gpu_check.h"
 
+#include "engine/backend/backend_parity.h"
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cuda/cuda_backend.h"
 #include "engine/backend/cuda_backend_factory.h"
 #include "engine/model/model_config.h"
 #include "engine/model/model_dir.h"
-#include "engine/model/safetensors_writer.h"
-#include "engine/model/weight_layout.h"
+#include "engine/model/random_model.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +24,6 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <random>
 #include <span>
@@ -71,32 +71,7 @@ nlohmann::json model_config(const std::string& arch) {
 }
 
 void write_model(const fs::path& dir, const std::string& arch, uint64_t seed) {
-  fs::create_directories(dir);
-  const nlohmann::json config = model_config(arch);
-  std::ofstream(dir / "config.json") << config.dump(2);
-  const ModelConfig parsed = parse_model_config(config, "config.json");
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<TensorBytes> tensors;
-  for (const ExpectedTensor& t : expected_weight_layout(parsed)) {
-    if (t.optional) continue;
-    uint64_t numel = 1;
-    for (uint64_t d : t.shape) numel *= d;
-    const double fan_in = static_cast<double>(t.shape.back());
-    TensorBytes tb{TensorSpec{t.name, DType::kBF16, t.shape}, {}};
-    tb.bytes.resize(numel * 2);
-    for (uint64_t i = 0; i < numel; ++i) {
-      const float z = normal(rng);
-      float v = z / static_cast<float>(std::sqrt(fan_in));
-      if (t.role == TensorRole::kNorm) v = 1.0f + 0.1f * z;
-      if (t.role == TensorRole::kBias) v = 0.1f * z;
-      if (t.role == TensorRole::kEmbedding) v = z;
-      const uint16_t bits = kernels::f32_to_bf16(v);
-      std::memcpy(tb.bytes.data() + i * 2, &bits, 2);
-    }
-    tensors.push_back(std::move(tb));
-  }
-  write_safetensors(dir / "model.safetensors", tensors);
+  write_random_model(dir, model_config(arch), DType::kBF16, seed);
 }
 
 struct Seq {
@@ -130,75 +105,34 @@ ForwardBatch make_batch(std::vector<Seq>& seqs, const std::vector<std::pair<int,
 
 int argmax(const float* x, int n) { return static_cast<int>(std::max_element(x, x + n) - x); }
 
+int num_decode_graphs(const Backend& b);
+
+// The CPU comparison of the start-up self-check (engine/backend/backend_parity), with the
+// stricter greedy agreement of a test, for graphs and for enforce_eager: chunked prefill
+// over a cached prefix, a mixed step, split-K decode, decode batches of 3, 2 and 1
+// (replayed graphs, padded), and device sampling through forward_sampled.
 void run_arch(const std::string& arch) {
   const fs::path dir = fs::temp_directory_path() / ("vllmctl_backend_test_" + arch);
   write_model(dir, arch, 7);
   const ModelDir model = open_model_dir(dir);
-  cpu::CpuBackend cpu_backend(model, cpu::CpuBackendOptions{kNumSeqs * kBlocksPerSeq, kBlockSize});
-  CudaBackendOptions o;
-  o.block_size = kBlockSize;
-  o.max_num_batched_tokens = 512;
-  o.max_num_seqs = 8;
-  o.max_model_len = kBlocksPerSeq * kBlockSize;
-  o.num_kv_blocks = kNumSeqs * kBlocksPerSeq;
-  auto gpu_backend = make_cuda_backend(model, o);
-  std::printf("%s: %s\n", arch.c_str(), gpu_backend->describe().c_str());
-  CHECK(gpu_backend->vocab_size() == cpu_backend.vocab_size());
-
-  std::mt19937 rng(3);
-  const int vocab = cpu_backend.vocab_size();
-  auto prompt = [&](int n) {
-    std::vector<int32_t> t(static_cast<size_t>(n));
-    for (auto& x : t) x = static_cast<int32_t>(rng() % static_cast<unsigned>(vocab));
-    return t;
-  };
-  std::vector<Seq> cpu_seqs = {{prompt(37), 0}, {prompt(5), 0}, {prompt(300), 0}};
-  std::vector<Seq> gpu_seqs = cpu_seqs;
-
-  // Steps: a chunk of seq 0; the rest of seq 0 (cached prefix) with seq 1's prompt; seq 2's
-  // long prompt with decodes of 0 and 1; then all-decode steps (split-K for seq 2).
-  std::vector<std::vector<std::pair<int, int>>> steps = {{{0, 20}}, {{0, 17}, {1, 5}}, {{0, 1}, {1, 1}, {2, 300}}};
-  for (int i = 0; i < 6; ++i) steps.push_back({{0, 1}, {1, 1}, {2, 1}});
-
-  float worst = 0.0f;
-  int agree = 0, rows = 0;
-  for (size_t st = 0; st < steps.size(); ++st) {
-    const ForwardBatch cb = make_batch(cpu_seqs, steps[st]);
-    const ForwardBatch gb = make_batch(gpu_seqs, steps[st]);
-    const std::span<float> want = cpu_backend.forward(cb);
-    const std::span<float> got = gpu_backend->forward(gb);
-    CHECK(want.size() == got.size());
-    if (want.size() != got.size()) return;
-    for (size_t r = 0; r < cb.sample_rows.size(); ++r) {
-      const float* w = want.data() + r * static_cast<size_t>(vocab);
-      const float* g = got.data() + r * static_cast<size_t>(vocab);
-      float max_ref = 0.0f, max_err = 0.0f;
-      bool finite = true;
-      for (int v = 0; v < vocab; ++v) {
-        max_ref = std::max(max_ref, std::fabs(w[v]));
-        max_err = std::max(max_err, std::fabs(w[v] - g[v]));
-        finite = finite && std::isfinite(g[v]);
-      }
-      const float rel = max_err / std::max(max_ref, 1e-6f);
-      worst = std::max(worst, rel);
-      // bf16 activations and weights against an F32 reference, 2 layers: a few percent.
-      CHECK_MSG(finite && rel < 0.05f, "%s step %zu row %zu: max |gpu - cpu| = %g (%.3f of max |logit| %g)",
-                arch.c_str(), st, r, max_err, rel, max_ref);
-      ++rows;
-      agree += argmax(w, vocab) == argmax(g, vocab);
-      // Both continue with the reference's greedy token, so inputs stay identical.
-      const int32_t next = argmax(w, vocab);
-      const int s = steps[st][r].first;
-      Seq& cs = cpu_seqs[static_cast<size_t>(s)];
-      if (cs.computed == static_cast<int>(cs.tokens.size())) {
-        cs.tokens.push_back(next);
-        gpu_seqs[static_cast<size_t>(s)].tokens.push_back(next);
-      }
-    }
+  for (const bool eager : {false, true}) {
+    cpu::CpuBackend cpu_backend(model, cpu::CpuBackendOptions{kNumSeqs * kBlocksPerSeq, kBlockSize});
+    CudaBackendOptions o;
+    o.block_size = kBlockSize;
+    o.max_num_batched_tokens = 512;
+    o.max_num_seqs = 8;
+    o.max_model_len = kBlocksPerSeq * kBlockSize;
+    o.num_kv_blocks = kNumSeqs * kBlocksPerSeq;
+    o.enforce_eager = eager;
+    auto gpu_backend = make_cuda_backend(model, o);
+    std::printf("%s (%s): %s\n", arch.c_str(), eager ? "eager" : "graphs", gpu_backend->describe().c_str());
+    CHECK_MSG(eager || num_decode_graphs(*gpu_backend) > 0, "%s: no decode graph captured", arch.c_str());
+    const ParityReport r = compare_backends(cpu_backend, *gpu_backend, ParityOptions{kBlocksPerSeq, 3});
+    std::printf("%s (%s): %s\n", arch.c_str(), eager ? "eager" : "graphs", r.summary().c_str());
+    // bf16 activations and weights against an F32 reference, 2 layers: a few percent.
+    CHECK_MSG(r.within(0.05f, 0.9), "%s (%s): %s", arch.c_str(), eager ? "eager" : "graphs", r.summary().c_str());
+    CHECK_MSG(r.device_sampled > 0, "%s: forward_sampled was not exercised", arch.c_str());
   }
-  std::printf("%s: %d sampled rows, worst max-abs error %.4f of max |logit|, argmax agrees on %d\n", arch.c_str(),
-              rows, worst, agree);
-  CHECK_MSG(agree * 10 >= rows * 9, "%s: argmax agrees on only %d of %d rows", arch.c_str(), agree, rows);
   fs::remove_all(dir);
 }
 

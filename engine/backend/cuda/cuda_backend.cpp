@@ -61,14 +61,10 @@ void* CudaBackend::w(size_t offset) const { return offset == kAbsent ? nullptr :
 
 CudaBackend::CudaBackend(const ModelDir& model, const CudaBackendOptions& options)
     : config_(model.config), options_(options) {
+  if (const std::string why = cuda_model_unsupported(config_); !why.empty()) {
+    throw std::runtime_error(fmt::format("cuda backend: {}; use --device cpu", why));
+  }
   const int hd = static_cast<int>(config_.head_dim);
-  if (hd != 64 && hd != 128) {
-    throw std::runtime_error(fmt::format("the CUDA backend supports head_dim 64 or 128 (the attention kernels); "
-                                         "this model has {}; use --device cpu", hd));
-  }
-  if (config_.num_attention_heads % config_.num_key_value_heads != 0) {
-    throw std::runtime_error("num_attention_heads must be a multiple of num_key_value_heads");
-  }
   if (options.block_size < 1 || options.max_num_batched_tokens < 1 || options.max_num_seqs < 1 ||
       options.max_model_len < 1) {
     throw std::runtime_error("cuda backend: block_size, max_num_batched_tokens, max_num_seqs, max_model_len must be >= 1");
@@ -294,7 +290,10 @@ void CudaBackend::capture_decode_graphs() {
                           graphs_.capture_seconds(), used_gib));
 }
 
-std::span<float> CudaBackend::forward(const ForwardBatch& batch) {
+void CudaBackend::compute_logits(const ForwardBatch& batch) {
+  // The engine thread is not the thread that built the backend: CUDA's current device is
+  // per thread, so set it here (cheap) or a GPU other than 0 would get the launches.
+  cuda_ok(cudaSetDevice(options_.device), "cudaSetDevice");
   const int n = batch.num_tokens();
   for (int32_t id : batch.token_ids) {
     if (id < 0 || id >= config_.vocab_size) {
@@ -303,7 +302,6 @@ std::span<float> CudaBackend::forward(const ForwardBatch& batch) {
   }
   const size_t num_rows = batch.sample_rows.size();
   const auto vocab = static_cast<size_t>(config_.vocab_size);
-  if (n == 0) return {host_logits_, 0};
 
   // A decode step replays its bucket's graph: the step padded to the bucket at the fixed
   // layout the graph reads. Eagerly it runs unpadded, with the bucket's GEMM algorithms.
@@ -328,12 +326,41 @@ std::span<float> CudaBackend::forward(const ForwardBatch& batch) {
                              kBF16, stream_);
     gemm_->matmul(logits_, kernels::DType::kF32, rows_, w(lm_head_), nullptr, static_cast<int>(num_rows),
                   static_cast<int>(vocab), hidden, kBF16, stream_);
-    cuda_ok(cudaMemcpyAsync(host_logits_, logits_, num_rows * vocab * 4, cudaMemcpyDeviceToHost, stream_),
-            "logits download");
   }
   cuda_ok(cudaGetLastError(), "kernel launch");
+}
+
+std::span<float> CudaBackend::forward(const ForwardBatch& batch) {
+  if (batch.num_tokens() == 0) return {host_logits_, 0};
+  compute_logits(batch);
+  const size_t count = batch.sample_rows.size() * static_cast<size_t>(config_.vocab_size);
+  if (count > 0) {
+    cuda_ok(cudaMemcpyAsync(host_logits_, logits_, count * 4, cudaMemcpyDeviceToHost, stream_), "logits download");
+  }
   cuda_ok(cudaStreamSynchronize(stream_), "forward");
-  return {host_logits_, num_rows * vocab};
+  return {host_logits_, count};
+}
+
+SampledStep CudaBackend::forward_sampled(const ForwardBatch& batch, const DeviceSampling& sampling) {
+  SampledStep out;
+  if (batch.num_tokens() == 0) return out;
+  compute_logits(batch);
+  // The host rows' logits first: the same stream orders the copies before the sampling
+  // kernel, which overwrites the logits in place.
+  const auto vocab = static_cast<size_t>(config_.vocab_size);
+  const auto num_rows = static_cast<int>(batch.sample_rows.size());
+  for (size_t i = 0; i < sampling.host_rows.size(); ++i) {
+    const int32_t r = sampling.host_rows[i];
+    if (r < 0 || r >= num_rows) {
+      throw std::invalid_argument(fmt::format("host row {} outside the step's {} rows", r, num_rows));
+    }
+    cuda_ok(cudaMemcpyAsync(host_logits_ + i * vocab, logits_ + static_cast<size_t>(r) * vocab, vocab * 4,
+                            cudaMemcpyDeviceToHost, stream_),
+            "logits download");
+  }
+  out.tokens = sampler_.sample(logits_, num_rows, static_cast<int>(vocab), sampling, stream_);  // synchronises
+  out.host_logits = {host_logits_, sampling.host_rows.size() * vocab};
+  return out;
 }
 
 }  // namespace vllmctl::cuda

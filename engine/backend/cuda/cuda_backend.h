@@ -10,6 +10,7 @@
 #include "engine/backend/backend.h"
 #include "engine/backend/cuda/cublaslt_gemm.h"
 #include "engine/backend/cuda/decode_graphs.h"
+#include "engine/backend/cuda/device_sampler.h"
 #include "engine/backend/cuda_backend_factory.h"
 #include "engine/backend/cuda_plan.h"
 #include "engine/model/model_config.h"
@@ -30,6 +31,8 @@ class CudaBackend final : public Backend {
   CudaBackend& operator=(const CudaBackend&) = delete;
 
   std::span<float> forward(const ForwardBatch& batch) override;
+  bool samples_on_device() const override { return true; }
+  SampledStep forward_sampled(const ForwardBatch& batch, const DeviceSampling& sampling) override;
   int vocab_size() const override { return static_cast<int>(config_.vocab_size); }
   int num_kv_blocks() const override { return num_kv_blocks_; }
   int block_size() const override { return options_.block_size; }
@@ -53,6 +56,9 @@ class CudaBackend final : public Backend {
   // every row); algo_m: the GEMMs' algorithm rows (a step's graph bucket, so that a decode
   // step computes alike eagerly and replayed). Launches only: capturable.
   void run_decoder(const cuda_plan::StepLayout& step, int n, int algo_m);
+  // The step up to F32 logits of its sample rows in logits_ (graph replay or eager), not
+  // synchronised.
+  void compute_logits(const ForwardBatch& batch);
   void layer(int l, const cuda_plan::StepLayout& step, int n, int algo_m);
   void capture_decode_graphs();
 
@@ -84,6 +90,7 @@ class CudaBackend final : public Backend {
   int32_t* staging_ = nullptr;       // pinned host
   size_t staging_ints_ = 0;
   float* host_logits_ = nullptr;     // pinned host, what forward() returns
+  DeviceSampler sampler_;            // forward_sampled's packed rows and tokens
 
   std::vector<int> graph_buckets_;  // decode batch sizes padded to (also with enforce_eager)
   DecodeGraphs graphs_;             // empty with enforce_eager or after a failed capture
