@@ -15,36 +15,8 @@ namespace vllmctl {
 
 namespace {
 
-struct Seq {
-  std::vector<int32_t> tokens;  // prompt, then the reference's greedy tokens
-  int computed = 0;             // tokens whose KV is in the cache
-};
-
+using Seq = ScriptSeq;
 using Step = std::vector<std::pair<int, int>>;  // (sequence, new tokens)
-
-// Sequence s owns KV blocks [s * blocks_per_seq, (s + 1) * blocks_per_seq).
-ForwardBatch make_batch(std::vector<Seq>& seqs, const Step& step, int block_size, int blocks_per_seq) {
-  ForwardBatch b;
-  b.max_blocks_per_seq = blocks_per_seq;
-  b.query_start.push_back(0);
-  for (auto [s, count] : step) {
-    Seq& q = seqs[static_cast<size_t>(s)];
-    for (int i = 0; i < count; ++i) {
-      const int pos = q.computed + i;
-      b.token_ids.push_back(q.tokens[static_cast<size_t>(pos)]);
-      b.positions.push_back(pos);
-      const int block = s * blocks_per_seq + pos / block_size;
-      b.slot_mapping.push_back(block * block_size + pos % block_size);
-    }
-    q.computed += count;
-    b.query_start.push_back(b.num_tokens());
-    b.context_lens.push_back(q.computed);
-    for (int j = 0; j < blocks_per_seq; ++j) b.block_tables.push_back(s * blocks_per_seq + j);
-    b.sample_rows.push_back(b.num_tokens() - 1);
-    b.sample_seqs.push_back(static_cast<int32_t>(b.sample_seqs.size()));
-  }
-  return b;
-}
 
 int argmax(const float* x, int n) { return static_cast<int>(std::max_element(x, x + n) - x); }
 
@@ -91,6 +63,30 @@ void check_device_sampling(Backend& candidate, const ForwardBatch& batch, const 
 
 }  // namespace
 
+ForwardBatch scripted_batch(std::vector<ScriptSeq>& seqs, const std::vector<std::pair<int, int>>& step,
+                            int block_size, int blocks_per_seq) {
+  ForwardBatch b;
+  b.max_blocks_per_seq = blocks_per_seq;
+  b.query_start.push_back(0);
+  for (auto [s, count] : step) {
+    ScriptSeq& q = seqs[static_cast<size_t>(s)];
+    for (int i = 0; i < count; ++i) {
+      const int pos = q.computed + i;
+      b.token_ids.push_back(q.tokens[static_cast<size_t>(pos)]);
+      b.positions.push_back(pos);
+      const int block = s * blocks_per_seq + pos / block_size;
+      b.slot_mapping.push_back(block * block_size + pos % block_size);
+    }
+    q.computed += count;
+    b.query_start.push_back(b.num_tokens());
+    b.context_lens.push_back(q.computed);
+    for (int j = 0; j < blocks_per_seq; ++j) b.block_tables.push_back(s * blocks_per_seq + j);
+    b.sample_rows.push_back(b.num_tokens() - 1);
+    b.sample_seqs.push_back(static_cast<int32_t>(b.sample_seqs.size()));
+  }
+  return b;
+}
+
 bool ParityReport::within(float tolerance, double min_agreement) const {
   return sizes_match && finite && rows > 0 && worst_relative_error <= tolerance && device_sampled_wrong == 0 &&
          host_rows_wrong == 0 &&
@@ -136,8 +132,8 @@ ParityReport compare_backends(Backend& reference, Backend& candidate, const Pari
 
   ParityReport report;
   for (const Step& step : steps) {
-    const ForwardBatch rb = make_batch(ref_seqs, step, block_size, options.blocks_per_seq);
-    const ForwardBatch cb = make_batch(cand_seqs, step, block_size, options.blocks_per_seq);
+    const ForwardBatch rb = scripted_batch(ref_seqs, step, block_size, options.blocks_per_seq);
+    const ForwardBatch cb = scripted_batch(cand_seqs, step, block_size, options.blocks_per_seq);
     const std::span<float> want = reference.forward(rb);
     const std::span<float> got_view = candidate.forward(cb);
     if (want.size() != got_view.size() || want.size() != rb.sample_rows.size() * static_cast<size_t>(vocab)) {

@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vllmctl {
 
@@ -40,6 +42,19 @@ struct ParityReport {
   bool within(float tolerance, double min_agreement) const;
   std::string summary() const;  // one line for logs
 };
+
+// A sequence of a scripted workload: its tokens (prompt, then generated) and how many of
+// them are in the KV cache.
+struct ScriptSeq {
+  std::vector<int32_t> tokens;
+  int computed = 0;
+};
+
+// One step as the engine's ForwardBatch would be: sequence s gets its tokens
+// [computed, computed + count) for each (s, count) of `step`, owns KV blocks
+// [s * blocks_per_seq, (s + 1) * blocks_per_seq), and samples its last row.
+ForwardBatch scripted_batch(std::vector<ScriptSeq>& seqs, const std::vector<std::pair<int, int>>& step,
+                            int block_size, int blocks_per_seq);
 
 // REQUIRES: both backends have the same vocabulary and block size, at least
 // 3 * blocks_per_seq KV blocks, and accept steps of 302 tokens and 3 sequences.

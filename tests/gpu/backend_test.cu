@@ -74,33 +74,10 @@ void write_model(const fs::path& dir, const std::string& arch, uint64_t seed) {
   write_random_model(dir, model_config(arch), DType::kBF16, seed);
 }
 
-struct Seq {
-  std::vector<int32_t> tokens;  // prompt, then generated
-  int computed = 0;             // tokens whose KV is in the cache
-};
+using Seq = ScriptSeq;
 
-// One step: sequence s gets its tokens [computed, computed + count); every sequence samples.
 ForwardBatch make_batch(std::vector<Seq>& seqs, const std::vector<std::pair<int, int>>& plan) {
-  ForwardBatch b;
-  b.max_blocks_per_seq = kBlocksPerSeq;
-  b.query_start.push_back(0);
-  for (auto [s, count] : plan) {
-    Seq& q = seqs[static_cast<size_t>(s)];
-    for (int i = 0; i < count; ++i) {
-      const int pos = q.computed + i;
-      b.token_ids.push_back(q.tokens[static_cast<size_t>(pos)]);
-      b.positions.push_back(pos);
-      const int block = s * kBlocksPerSeq + pos / kBlockSize;
-      b.slot_mapping.push_back(block * kBlockSize + pos % kBlockSize);
-    }
-    q.computed += count;
-    b.query_start.push_back(b.num_tokens());
-    b.context_lens.push_back(q.computed);
-    for (int j = 0; j < kBlocksPerSeq; ++j) b.block_tables.push_back(s * kBlocksPerSeq + j);
-    b.sample_rows.push_back(b.num_tokens() - 1);
-    b.sample_seqs.push_back(static_cast<int32_t>(b.sample_seqs.size()));
-  }
-  return b;
+  return scripted_batch(seqs, plan, kBlockSize, kBlocksPerSeq);
 }
 
 int argmax(const float* x, int n) { return static_cast<int>(std::max_element(x, x + n) - x); }
