@@ -49,7 +49,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, victoria-metrics, docker-compose, nvidia-container-toolkit")
+# libcublas-13-0 (NVIDIA's CUDA repository): the GEMMs of the CUDA backend, opened at run
+# time, so the package installs and runs without it (on the CPU).
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS
+  "libcublas-13-0, prometheus, victoria-metrics, docker-compose, nvidia-container-toolkit")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${pkg}/debian/postinst ${pkg}/debian/prerm ${pkg}/debian/postrm ${pkg}/debian/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
@@ -60,7 +63,9 @@ set(CPACK_RPM_PACKAGE_LICENSE "Apache-2.0")
 set(CPACK_RPM_PACKAGE_GROUP "Applications/Internet")
 set(CPACK_RPM_PACKAGE_URL ${CPACK_PACKAGE_HOMEPAGE_URL})
 set(CPACK_RPM_PACKAGE_DESCRIPTION ${CPACK_PACKAGE_DESCRIPTION})
-set(CPACK_RPM_SPEC_MORE_DEFINE "%define packager ${CPACK_PACKAGE_CONTACT}")
+# Suggests goes in through the preamble: CMake 3.25's CPackRPM probes rpm with an unset
+# RPM_EXECUTABLE, decides weak dependencies are unsupported and drops CPACK_RPM_PACKAGE_SUGGESTS.
+set(CPACK_RPM_SPEC_MORE_DEFINE "%define packager ${CPACK_PACKAGE_CONTACT}\nSuggests: libcublas-13-0")
 set(CPACK_RPM_POST_INSTALL_SCRIPT_FILE ${pkg}/rpm/post.sh)
 set(CPACK_RPM_PRE_UNINSTALL_SCRIPT_FILE ${pkg}/rpm/preun.sh)
 set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE ${pkg}/rpm/postun.sh)

@@ -33,6 +33,8 @@ if grep ': E: ' "$work/rpmlint.out" | grep -v 'E: no-signature'; then echo "rpml
 depends=$(dpkg-deb -f "$deb" Depends)
 grep -q libcpp-httplib <<<"$depends"
 if grep -qi cuda <<<"$depends"; then echo "the .deb must not depend on CUDA" >&2; exit 1; fi
+# ... but suggests the cuBLAS it opens at run time for the GPU.
+grep -q "libcublas-13-0" <<<"$(dpkg-deb -f "$deb" Suggests)"
 dpkg-deb --ctrl-tarfile "$deb" > "$work/control.tar"
 [ "$(tar -xOf "$work/control.tar" ./conffiles)" = /etc/vllmctl/vllmctl.toml ]
 dpkg -i "$deb" > "$work/dpkg-i.log" 2>&1 || { cat "$work/dpkg-i.log" >&2; exit 1; }
@@ -79,6 +81,7 @@ for f in /usr/bin/vllmctl /etc/vllmctl/vllmctl.toml /usr/lib/systemd/system/vllm
   grep -qx "$f" "$work/rpm-files" || { echo "the rpm lacks $f" >&2; cat "$work/rpm-files" >&2; exit 1; }
 done
 grep -qx /etc/vllmctl/vllmctl.toml <<<"$(rpm -qp --configfiles "$rpm" 2>/dev/null)"
+grep -q libcublas-13-0 <<<"$(rpm -qp --suggests "$rpm" 2>/dev/null)"
 rpm -qp --scripts "$rpm" 2>/dev/null > "$work/rpm-scripts"
 grep -q 'postinstall scriptlet' "$work/rpm-scripts" && grep -q 'useradd --system' "$work/rpm-scripts"
 grep -q 'preuninstall scriptlet' "$work/rpm-scripts" && grep -q 'systemctl stop vllmctl.service' "$work/rpm-scripts"

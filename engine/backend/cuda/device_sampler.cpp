@@ -44,6 +44,10 @@ void DeviceSampler::reserve(size_t bytes) {
 
 std::vector<TokenId> DeviceSampler::sample(float* logits, int num_rows, int vocab, const DeviceSampling& sampling,
                                            cudaStream_t stream) {
+  if (sampling.rows.empty()) {  // every row goes to the host sampler
+    check(cudaStreamSynchronize(stream), "sampling");
+    return {};
+  }
   // Every row of the logits gets parameters: the device rows theirs, the host rows greedy.
   static const SamplingParams kNeutral = [] {
     SamplingParams p;
