@@ -51,5 +51,10 @@ cat > "$out/bench.md" <<MD
 | (a) nano-vllm workload, output tok/s | $a | >= 50,000 | $d |
 | (b) single-stream decode, ms/token | $b | <= 0.5 | |
 | (c) serve start to /health 200, s | $c | <= 5 | |
+
+serve's device line (self-check result, CUDA graphs): see serve.log
+\`\`\`
+$(grep -E "device cuda|CUDA graphs|self-check" "$out/serve.log" || echo "no device line in serve.log")
+\`\`\`
 MD
 cat "$out/bench.md"
