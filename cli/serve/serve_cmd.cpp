@@ -13,7 +13,6 @@
 #include "cli/serve/process_metrics.h"
 #include "cli/serve/prom_text.h"
 #include "cli/serve/vllm_metrics.h"
-#include "engine/backend/cpu/cpu_backend.h"
 #include "engine/model/generation_config.h"
 
 #include <fmt/chrono.h>
@@ -193,10 +192,9 @@ int run_serve(ServeArgs a) {
     cache.num_blocks = state.engine().num_kv_blocks();
     cache.enable_prefix_caching = a.enable_prefix_caching;
     cache.gpu_memory_utilization = a.gpu_memory_utilization;
-    if (a.kv_cache_gib > 0) cache.kv_cache_memory_bytes = lo.kv_cache_memory_bytes;
-    if (state.loaded.device == "cpu") {
-      cache.cpu_kvcache_space_bytes =
-          static_cast<uint64_t>(cache.num_blocks) * cpu::CpuBackend::kv_block_bytes(state.loaded.config, a.block_size);
+    if (state.loaded.device == "cpu") {  // --kv-cache-gib sizes the CPU backend's cache only
+      if (a.kv_cache_gib > 0) cache.kv_cache_memory_bytes = lo.kv_cache_memory_bytes;
+      cache.cpu_kvcache_space_bytes = state.loaded.kv_cache_bytes;
     }
     cache.sliding_window = state.loaded.config.sliding_window;
     VllmMetricsInfo info{state.served_model_name, "0", cache_config_labels(cache), a.legacy_metrics};
@@ -340,7 +338,8 @@ void add_serve_command(CLI::App& parent, CliContext& ctx) {
   cmd->add_option("--dtype", a->dtype, "auto | bfloat16 | float16 | float32")->envname("VLLM_DTYPE")->capture_default_str();
   cmd->add_option("--max-model-len", a->max_model_len, "Prompt + output tokens at most (default: the model's)")
       ->envname("VLLM_MAX_MODEL_LEN");
-  cmd->add_option("--gpu-memory-utilization", a->gpu_memory_utilization, "Fraction of GPU memory to use")
+  cmd->add_option("--gpu-memory-utilization", a->gpu_memory_utilization,
+                  "Fraction of GPU memory for weights, activations and the KV cache (CUDA graphs use what is left)")
       ->envname("VLLM_GPU_MEMORY_UTILIZATION")->capture_default_str();
   cmd->add_option("--max-num-seqs", a->max_num_seqs, "Requests in one step at most")->capture_default_str();
   cmd->add_option("--max-num-batched-tokens", a->max_num_batched_tokens, "Tokens in one step at most (0: 2048)");

@@ -34,29 +34,34 @@ const SamplingParams& determined_params(size_t row) {
   return kinds[row % 3];
 }
 
-// Re-runs `batch` on a device sampler: row 0 comes back as logits, the others are sampled
-// with determined_params. Re-running a step writes the same KV again, so it changes nothing.
-void check_device_sampling(Backend& candidate, const ForwardBatch& batch, const Seq* seqs,
+// Re-runs `batch` on a device sampler: one row, which moves with `step`, comes back as
+// logits, the others are sampled with determined_params. Re-running a step writes the
+// same KV again, so it changes nothing.
+void check_device_sampling(Backend& candidate, const ForwardBatch& batch, int step, const Seq* seqs,
                            const std::vector<float>& logits, ParityReport& report) {
   const int vocab = candidate.vocab_size();
+  const size_t num_rows = batch.sample_rows.size();
+  const size_t host_row = static_cast<size_t>(step) % num_rows;
   DeviceSampling sampling;
-  sampling.host_rows = {0};
-  for (size_t r = 1; r < batch.sample_rows.size(); ++r) {
+  sampling.host_rows = {static_cast<int32_t>(host_row)};
+  for (size_t r = 0; r < num_rows; ++r) {
+    if (r == host_row) continue;
     const Seq& s = seqs[r];
     const std::span<const int32_t> all(s.tokens);
     sampling.rows.push_back({static_cast<int>(r), &determined_params(r), {all.first(static_cast<size_t>(s.computed)), {}},
                              0.25 + 0.3 * static_cast<double>(r % 3)});
   }
-  const SampledStep step = candidate.forward_sampled(batch, sampling);
+  const SampledStep result = candidate.forward_sampled(batch, sampling);
   for (size_t i = 0; i < sampling.rows.size(); ++i) {
     const size_t r = static_cast<size_t>(sampling.rows[i].row);
     ++report.device_sampled;
-    if (i >= step.tokens.size() || step.tokens[i] != argmax(logits.data() + r * static_cast<size_t>(vocab), vocab)) {
+    if (i >= result.tokens.size() || result.tokens[i] != argmax(logits.data() + r * static_cast<size_t>(vocab), vocab)) {
       ++report.device_sampled_wrong;
     }
   }
-  if (step.host_logits.size() != static_cast<size_t>(vocab) ||
-      !std::equal(step.host_logits.begin(), step.host_logits.end(), logits.begin())) {
+  const auto host_logits = logits.begin() + static_cast<ptrdiff_t>(host_row) * vocab;
+  if (result.host_logits.size() != static_cast<size_t>(vocab) ||
+      !std::equal(result.host_logits.begin(), result.host_logits.end(), host_logits)) {
     ++report.host_rows_wrong;
   }
 }
@@ -142,14 +147,15 @@ ParityReport compare_backends(Backend& reference, Backend& candidate, const Pari
     }
     const std::vector<float> got(got_view.begin(), got_view.end());  // forward_sampled reuses the buffer
     if (candidate.samples_on_device()) {
-      // The sequences of this step's rows, as the batch saw them (before this step's tokens).
+      // Each row's sequence, all of its tokens so far standing in as the prompt (the
+      // determined parameters have no penalties, so the split does not matter).
       std::vector<Seq> row_seqs;
       for (auto [s, count] : step) {
         Seq q = cand_seqs[static_cast<size_t>(s)];
         q.tokens.resize(static_cast<size_t>(q.computed));
         row_seqs.push_back(std::move(q));
       }
-      check_device_sampling(candidate, cb, row_seqs.data(), got, report);
+      check_device_sampling(candidate, cb, report.steps, row_seqs.data(), got, report);
     }
     for (size_t r = 0; r < rb.sample_rows.size(); ++r) {
       const float* w = want.data() + r * static_cast<size_t>(vocab);

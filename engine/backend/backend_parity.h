@@ -6,8 +6,8 @@
 // Both backends are fed the reference's greedy tokens, so their inputs stay identical.
 // A candidate that samples on its device also re-runs each step through forward_sampled,
 // with rows whose token is determined by the logits (greedy, top-k 1, a tiny top-p): its
-// tokens must be the argmax of its own logits, and a host row's logits must come back
-// unchanged.
+// tokens must be the argmax of its own logits, and the host row (a different one each
+// step) must come back unchanged.
 // Used by the CUDA start-up self-check and tests/gpu/backend_test.
 #pragma once
 

@@ -1,6 +1,11 @@
 // pack_sampling_rows: one pass over the rows, appending to each array.
 #include "engine/backend/sampling_pack.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
 namespace vllmctl {
 
 kernels::SamplingRows PackedSamplingRows::host_view() const {
@@ -22,6 +27,31 @@ kernels::SamplingRows PackedSamplingRows::host_view() const {
   v.penalty_tokens = penalty_tokens.data();
   v.penalty_output_counts = penalty_output_counts.data();
   return v;
+}
+
+void check_sampling_rows(const DeviceSampling& sampling, int num_rows) {
+  std::vector<bool> seen(static_cast<size_t>(std::max(num_rows, 0)), false);
+  auto take = [&](int row, const char* kind) {
+    if (row < 0 || row >= num_rows) {
+      throw std::invalid_argument(fmt::format("{} row {} outside the step's {} sample rows", kind, row, num_rows));
+    }
+    if (seen[static_cast<size_t>(row)]) throw std::invalid_argument(fmt::format("row {} given twice", row));
+    seen[static_cast<size_t>(row)] = true;
+  };
+  for (const BackendSampleRow& r : sampling.rows) take(r.row, "sampled");
+  for (int32_t r : sampling.host_rows) take(r, "host");
+}
+
+std::vector<BackendSampleRow> all_step_rows(const DeviceSampling& sampling, int num_rows) {
+  static const SamplingParams kNeutral = [] {
+    SamplingParams p;
+    p.temperature = 0.0f;
+    return p;
+  }();
+  std::vector<BackendSampleRow> all(static_cast<size_t>(num_rows), BackendSampleRow{0, &kNeutral, {}, 0.0});
+  for (size_t r = 0; r < all.size(); ++r) all[r].row = static_cast<int>(r);
+  for (const BackendSampleRow& row : sampling.rows) all[static_cast<size_t>(row.row)] = row;
+  return all;
 }
 
 PackedSamplingRows pack_sampling_rows(std::span<const BackendSampleRow> rows, std::span<const TokenId> eos_token_ids) {

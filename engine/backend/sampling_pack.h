@@ -27,6 +27,15 @@ struct PackedSamplingRows {
   kernels::SamplingRows host_view() const;
 };
 
+// Throws std::invalid_argument unless every row of `sampling` (sampled or host) is in
+// [0, num_rows) and appears once.
+void check_sampling_rows(const DeviceSampling& sampling, int num_rows);
+
+// Every row of a step in order, as a device sampler runs them: sampling.rows with their
+// own parameters, the others (the host rows) greedy with no bias, mask or penalty, so
+// their logits are read but never rewritten. REQUIRES: check_sampling_rows passed.
+std::vector<BackendSampleRow> all_step_rows(const DeviceSampling& sampling, int num_rows);
+
 // Row i of the result is rows[i]. Logit bias in the request's order; the mask holds EOS
 // and stop token ids while the output is shorter than min_tokens; penalty entries only
 // for rows with a penalty that is not neutral (each distinct prompt or output token once).

@@ -80,6 +80,7 @@ CudaSelfCheck run_cuda_self_check(const CudaSelfCheckOptions& options) {
     co.enforce_eager = options.enforce_eager;
     auto candidate = make_cuda_backend(model, co);
     const ParityReport report = compare_backends(reference, *candidate, ParityOptions{kBlocksPerSeq, 3});
+    result.ran = true;
     result.passed = report.within(kTolerance, kMinAgreement);
     result.detail = report.summary();
   } catch (const std::exception& e) {

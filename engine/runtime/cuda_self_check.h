@@ -12,6 +12,7 @@ namespace vllmctl {
 
 struct CudaSelfCheck {
   bool passed = false;
+  bool ran = false;    // the comparison ran (false: the backend or its model could not be built)
   std::string detail;  // the parity summary, or the error that stopped the check
   double seconds = 0;
 };

@@ -214,6 +214,7 @@ void Engine::step() {
   // With a backend that samples on its device, only rows that need the host sampler
   // (structured output, logprobs) bring their logits back. Row r's logits are then
   // host_logits[host_index[r]], its token device_tokens[device_index[r]].
+  const auto vocab = static_cast<size_t>(backend_->vocab_size());
   std::span<float> logits;
   std::vector<int> host_index(sampled.size(), -1), device_index(sampled.size(), -1);
   std::vector<TokenId> device_tokens;
@@ -238,9 +239,18 @@ void Engine::step() {
       SampledStep result = backend_->forward_sampled(batch, sampling);
       logits = result.host_logits;
       device_tokens = std::move(result.tokens);
+      if (device_tokens.size() != sampling.rows.size() || logits.size() != sampling.host_rows.size() * vocab) {
+        throw std::runtime_error(fmt::format("{}: forward_sampled returned {} tokens and {} logits for {} + {} rows",
+                                             backend_->describe(), device_tokens.size(), logits.size(),
+                                             sampling.rows.size(), sampling.host_rows.size()));
+      }
     } else {
       logits = backend_->forward(batch);
       for (size_t r = 0; r < sampled.size(); ++r) host_index[r] = static_cast<int>(r);
+      if (logits.size() != sampled.size() * vocab) {
+        throw std::runtime_error(fmt::format("{}: forward returned {} logits for {} rows", backend_->describe(),
+                                             logits.size(), sampled.size()));
+      }
     }
   } catch (const std::exception& e) {
     // A failed step fails the requests in it, not the engine.
@@ -270,14 +280,11 @@ void Engine::step() {
     stats_.kv_cache_usage_perc = blocks_.usage();
   }
   const auto now = Clock::now();
-  const auto vocab = static_cast<size_t>(backend_->vocab_size());
   for (size_t r = 0; r < sampled.size(); ++r) {
     Sequence& seq = *sampled[r];
     if (device_index[r] >= 0) {
       SampleResult sample;
       sample.token = device_tokens[static_cast<size_t>(device_index[r])];
-      // Every logit -inf (a logit bias of -inf on all tokens, or a broken model): end it.
-      if (sample.token < 0) sample.token = options_.eos_token_ids.empty() ? 0 : options_.eos_token_ids.front();
       emit_token(seq, std::move(sample), now);
     } else {
       const auto h = static_cast<size_t>(host_index[r]);
@@ -322,6 +329,9 @@ SampleResult Engine::sample_on_host(Sequence& seq, std::span<float> logits) {
 
 void Engine::emit_token(Sequence& seq, SampleResult sample, Clock::time_point now) {
   Request& req = seq.request;
+  // Nothing could be picked (every logit -inf: a -100 logit bias on every token, or a
+  // broken model): the first EOS id (0 without one) stands in, never -1.
+  if (sample.token < 0) sample.token = options_.eos_token_ids.empty() ? 0 : options_.eos_token_ids.front();
   const TokenId token = sample.token;
   req.token_ids.push_back(token);
 

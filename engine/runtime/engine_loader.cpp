@@ -35,11 +35,15 @@ DeviceChoice pick_device(const EngineLoadOptions& o, const ModelConfig& config) 
   if (check.passed) {
     choice.reason += fmt::format("; self-check passed in {:.2f} s ({})", check.seconds, check.detail);
   } else if (o.device == "auto") {
-    choice = {"cpu", fmt::format("the CUDA backend failed its start-up self-check against the CPU backend on this "
-                                 "GPU ({}), so auto uses the CPU; please report this with `vllmctl version --json`",
-                                 check.detail)};
+    choice = {"cpu", check.ran ? fmt::format("the CUDA backend failed its start-up self-check against the CPU backend "
+                                             "on this GPU ({}), so auto uses the CPU; please report this with "
+                                             "`vllmctl version --json`",
+                                             check.detail)
+                               : fmt::format("the CUDA self-check could not run ({}), so auto uses the CPU",
+                                             check.detail)};
   } else {
-    choice.reason += fmt::format("; WARNING: the start-up self-check FAILED ({}): outputs may be wrong", check.detail);
+    choice.reason += fmt::format("; WARNING: the start-up self-check {} ({}): outputs may be wrong",
+                                 check.ran ? "FAILED" : "could not run", check.detail);
   }
   return choice;
 }
@@ -128,9 +132,18 @@ LoadedEngine load_engine(const EngineLoadOptions& o) {
     co.max_num_batched_tokens = eo.scheduler.max_num_batched_tokens;
     co.max_num_seqs = o.max_num_seqs;
     co.max_model_len = out.max_model_len;
-    backend = make_cuda_backend(model, co);
-  } else {
+    try {
+      backend = make_cuda_backend(model, co);
+    } catch (const std::exception& e) {
+      // Auto never refuses to start where the CPU can serve; an explicit --device cuda does.
+      if (o.device != "auto") throw std::runtime_error(fmt::format("{}; or serve on the CPU with --device cpu", e.what()));
+      out.device = "cpu";
+      out.device_reason = fmt::format("the CUDA backend could not load this model ({}), so auto uses the CPU", e.what());
+    }
+  }
+  if (!backend) {
     backend = std::make_unique<cpu::CpuBackend>(model, cpu::CpuBackendOptions{num_blocks, o.block_size});
+    out.kv_cache_bytes = static_cast<uint64_t>(num_blocks) * block_bytes;
   }
   out.engine = std::make_unique<Engine>(std::move(backend), out.tokenizer, std::move(eo));
   return out;

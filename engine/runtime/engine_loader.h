@@ -38,6 +38,7 @@ struct LoadedEngine {
   int max_model_len = 0;
   std::string device;                          // "cpu" or "cuda"
   std::string device_reason;                   // why this device, in a sentence
+  uint64_t kv_cache_bytes = 0;                 // the CPU backend's KV cache (0 on CUDA)
 };
 
 // Throws std::runtime_error (one line, naming the file or option and the fix) on a bad

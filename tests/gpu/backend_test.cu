@@ -3,7 +3,8 @@
 // chunked prefill with a cached prefix, a mixed prefill + decode step, all-decode steps
 // replayed as CUDA graphs padded to their bucket, split-K, device sampling), with graphs
 // and with enforce_eager; then CUDA graphs against enforce_eager on more decode steps,
-// which must give the same logits bit for bit.
+// which must give the same logits bit for bit; then forward_sampled with every sampling
+// parameter against the sampling kernel's CPU twin.
 // Host code only (C++20, the engine's headers): built by CMake as the target
 // gpu_backend_test (tests/gpu/build.sh does that), not by nvcc like the kernel tests.
 #include "tests/gpu/gpu_check.h"
@@ -12,9 +13,11 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cuda/cuda_backend.h"
 #include "engine/backend/cuda_backend_factory.h"
+#include "engine/backend/sampling_pack.h"
 #include "engine/model/model_config.h"
 #include "engine/model/model_dir.h"
 #include "engine/model/random_model.h"
+#include "kernels/sampling.h"
 
 #include <nlohmann/json.hpp>
 
@@ -218,6 +221,81 @@ void run_graph_parity(const std::string& arch) {
   fs::remove_all(dir);
 }
 
+// forward_sampled with every kind of parameter (logit bias, min_tokens mask, penalties,
+// temperature, min-p, top-k, top-p, drawn uniforms) against the sampling kernel's CPU twin
+// on the same step's logits from forward(): checks DeviceSampler's packing and upload,
+// which compare_backends' argmax-determined rows cannot. Draws within ~1e-6 of a boundary
+// may differ (kernels/sampling.h), so one mismatch is tolerated.
+void run_sampling(const std::string& arch) {
+  const fs::path dir = fs::temp_directory_path() / ("vllmctl_sampling_test_" + arch);
+  write_model(dir, arch, 13);
+  const ModelDir model = open_model_dir(dir);
+  constexpr int kSeqs = 8;
+  CudaBackendOptions o;
+  o.block_size = kBlockSize;
+  o.max_num_batched_tokens = 512;
+  o.max_num_seqs = kSeqs;
+  o.max_model_len = kBlocksPerSeq * kBlockSize;
+  o.num_kv_blocks = kSeqs * kBlocksPerSeq;
+  auto gpu = make_cuda_backend(model, o);
+  const int vocab = gpu->vocab_size();
+  std::mt19937 rng(17);
+  std::vector<Seq> seqs;
+  std::vector<std::pair<int, int>> plan;
+  for (int s = 0; s < kSeqs; ++s) {
+    std::vector<int32_t> t(static_cast<size_t>(20 + 9 * s));
+    for (auto& x : t) x = static_cast<int32_t>(rng() % static_cast<unsigned>(vocab));
+    seqs.push_back({t, 0});
+    plan.push_back({s, static_cast<int>(t.size())});
+  }
+  std::vector<Seq> again = seqs;
+  const ForwardBatch batch = make_batch(seqs, plan);
+  const ForwardBatch same = make_batch(again, plan);
+  const std::span<float> f = gpu->forward(batch);
+  std::vector<float> logits(f.begin(), f.end());
+
+  std::vector<SamplingParams> params(kSeqs);
+  DeviceSampling sampling;
+  const std::vector<TokenId> eos = {2};
+  sampling.eos_token_ids = eos;
+  sampling.host_rows = {3};
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int r = 0; r < kSeqs; ++r) {
+    if (r == 3) continue;
+    SamplingParams& p = params[static_cast<size_t>(r)];
+    p.temperature = 0.5f + 0.25f * static_cast<float>(r % 4);
+    if (r % 2 == 0) p.top_k = 5 + r;
+    if (r % 3 == 0) p.top_p = 0.8f;
+    if (r == 5) p.min_p = 0.1f;
+    if (r == 1) p.logit_bias = {{7, 3.0f}, {9, -100.0f}};
+    if (r == 2) { p.repetition_penalty = 1.3f; p.frequency_penalty = 0.4f; p.presence_penalty = 0.2f; }
+    if (r == 4) { p.min_tokens = 4; p.stop_token_ids = {11}; }
+    if (r == 6) p.temperature = 0.0f;
+    const Seq& q = seqs[static_cast<size_t>(r)];
+    const std::span<const int32_t> all(q.tokens);
+    sampling.rows.push_back({r, &p, {all.first(all.size() - 3), all.last(3)}, uniform(rng)});
+  }
+  // The twin on forward()'s logits, with exactly the rows the backend gets.
+  const PackedSamplingRows packed = pack_sampling_rows(all_step_rows(sampling, kSeqs), eos);
+  std::vector<int32_t> want(kSeqs);
+  std::vector<float> scratch(logits.size());
+  kernels::cpu::sample(want.data(), logits.data(), scratch.data(), packed.host_view(), kSeqs, vocab);
+
+  const SampledStep got = gpu->forward_sampled(same, sampling);
+  CHECK(got.tokens.size() == sampling.rows.size());
+  int mismatches = 0;
+  for (size_t i = 0; i < sampling.rows.size() && i < got.tokens.size(); ++i) {
+    mismatches += got.tokens[i] != want[static_cast<size_t>(sampling.rows[i].row)];
+  }
+  CHECK_MSG(mismatches <= 1, "%s: forward_sampled differs from the twin on %d of %zu rows", arch.c_str(), mismatches,
+            sampling.rows.size());
+  CHECK(got.host_logits.size() == static_cast<size_t>(vocab) &&
+        std::equal(got.host_logits.begin(), got.host_logits.end(), logits.begin() + 3 * vocab));
+  std::printf("%s: forward_sampled vs the sampling twin: %zu rows, %d differ\n", arch.c_str(), sampling.rows.size(),
+              mismatches);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 
 int main() {
@@ -226,6 +304,7 @@ int main() {
     try {
       run_arch(arch);
       run_graph_parity(arch);
+      run_sampling(arch);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: exception: %s\n", arch, e.what());
       CHECK(false);

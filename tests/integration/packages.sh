@@ -41,10 +41,17 @@ dpkg -i "$deb" > "$work/dpkg-i.log" 2>&1 || { cat "$work/dpkg-i.log" >&2; exit 1
 getent passwd vllmctl >/dev/null || { echo "postinst did not create the vllmctl user" >&2; exit 1; }
 installed_version=$(/usr/bin/vllmctl version)
 grep -q "vllmctl 0.1.0" <<<"$installed_version"
-# The installed binary says which backend it would serve on: here, with no NVIDIA driver,
-# the CPU, naming the missing driver (on a GPU host it names the GPU and cuBLASLt).
-grep -q "^backend: serve --device auto uses the CPU: no usable GPU: no NVIDIA driver found" <<<"$installed_version" || {
+# The installed binary says which backend it would serve on, and why: on CI (no NVIDIA
+# driver) the CPU, naming the missing driver; on a GPU host the GPU and cuBLASLt.
+auto_json=$(/usr/bin/vllmctl version --json)
+auto_device=$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_device"])' <<<"$auto_json")
+auto_reason=$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_device_reason"])' <<<"$auto_json")
+case "$auto_device" in cpu) want="the CPU" ;; cuda) want="the GPU" ;; *) want="?" ;; esac
+grep -qF "backend: serve --device auto uses $want: $auto_reason" <<<"$installed_version" || {
   echo "vllmctl version does not say which backend it uses:" >&2; echo "$installed_version" >&2; exit 1; }
+if ! /usr/bin/python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["cuda_usable"] else 1)' <<<"$auto_json"; then
+  [ "$auto_device" = cpu ] || { echo "no usable GPU, yet auto_device is $auto_device" >&2; exit 1; }
+fi
 (cd "$work" && HOME="$work/home" /usr/bin/vllmctl --config /etc/vllmctl/vllmctl.toml stack render --runtime native --out "$work/rendered" >/dev/null)
 [ -s "$work/rendered/grafana/dashboards/vllm-overview.json" ] && [ -s "$work/rendered/prometheus/rules/vllm-alerts.yml" ]
 man -w vllmctl >/dev/null

@@ -26,23 +26,21 @@ class TwinSamplingBackend final : public Backend {
   bool samples_on_device() const override { return true; }
 
   SampledStep forward_sampled(const ForwardBatch& batch, const DeviceSampling& sampling) override {
+    // As DeviceSampler: every row of the step sampled in place, host rows greedy and
+    // copied out first, then the sampled rows' tokens picked by row.
+    const auto num_rows = static_cast<int>(batch.sample_rows.size());
+    check_sampling_rows(sampling, num_rows);
     const std::span<float> all = inner_->forward(batch);
     const auto vocab = static_cast<size_t>(vocab_size());
-    auto gather = [&](std::vector<float>& out, auto rows_of) {
-      out.clear();
-      for (int32_t r : rows_of) out.insert(out.end(), all.begin() + r * vocab, all.begin() + (r + 1) * vocab);
-    };
-    std::vector<int32_t> device_rows;
-    for (const BackendSampleRow& r : sampling.rows) device_rows.push_back(r.row);
-    std::vector<float> rows_logits;
-    gather(rows_logits, device_rows);
-    const PackedSamplingRows packed = pack_sampling_rows(sampling.rows, sampling.eos_token_ids);
+    host_logits_.clear();
+    for (int32_t r : sampling.host_rows) {
+      host_logits_.insert(host_logits_.end(), all.begin() + r * vocab, all.begin() + (r + 1) * vocab);
+    }
+    const PackedSamplingRows packed = pack_sampling_rows(all_step_rows(sampling, num_rows), sampling.eos_token_ids);
+    std::vector<TokenId> tokens(static_cast<size_t>(num_rows));
+    kernels::cpu::sample(tokens.data(), all.data(), all.data(), packed.host_view(), num_rows, static_cast<int>(vocab));
     SampledStep step;
-    step.tokens.resize(sampling.rows.size());
-    std::vector<float> scratch(rows_logits.size());
-    kernels::cpu::sample(step.tokens.data(), rows_logits.data(), scratch.data(), packed.host_view(),
-                         packed.num_rows(), static_cast<int>(vocab));
-    gather(host_logits_, sampling.host_rows);
+    for (const BackendSampleRow& r : sampling.rows) step.tokens.push_back(tokens[static_cast<size_t>(r.row)]);
     step.host_logits = host_logits_;
     device_sampled += sampling.rows.size();
     host_sampled += sampling.host_rows.size();

@@ -4,6 +4,7 @@
 #include "engine/backend/cuda/cuda_backend.h"
 
 #include "engine/backend/cpu/cpu_weights.h"
+#include "engine/backend/sampling_pack.h"
 #include "engine/backend/rope.h"
 #include "kernels/activation.h"
 #include "kernels/attention_decode.h"
@@ -330,37 +331,54 @@ void CudaBackend::compute_logits(const ForwardBatch& batch) {
   cuda_ok(cudaGetLastError(), "kernel launch");
 }
 
+// A step that throws after queueing work must not leave it running: the next step
+// rewrites the pinned staging buffer its upload may still read, and its write_kv would
+// then scatter another step's slots into live requests' KV.
+template <typename F>
+auto CudaBackend::synchronised(F&& step) -> decltype(step()) {
+  try {
+    return step();
+  } catch (...) {
+    cudaStreamSynchronize(stream_);  // its own error, if any, is the one already thrown
+    cudaGetLastError();
+    throw;
+  }
+}
+
 std::span<float> CudaBackend::forward(const ForwardBatch& batch) {
   if (batch.num_tokens() == 0) return {host_logits_, 0};
-  compute_logits(batch);
-  const size_t count = batch.sample_rows.size() * static_cast<size_t>(config_.vocab_size);
-  if (count > 0) {
-    cuda_ok(cudaMemcpyAsync(host_logits_, logits_, count * 4, cudaMemcpyDeviceToHost, stream_), "logits download");
-  }
-  cuda_ok(cudaStreamSynchronize(stream_), "forward");
-  return {host_logits_, count};
+  return synchronised([&]() -> std::span<float> {
+    compute_logits(batch);
+    const size_t count = batch.sample_rows.size() * static_cast<size_t>(config_.vocab_size);
+    if (count > 0) {
+      cuda_ok(cudaMemcpyAsync(host_logits_, logits_, count * 4, cudaMemcpyDeviceToHost, stream_), "logits download");
+    }
+    cuda_ok(cudaStreamSynchronize(stream_), "forward");
+    return {host_logits_, count};
+  });
 }
 
 SampledStep CudaBackend::forward_sampled(const ForwardBatch& batch, const DeviceSampling& sampling) {
   SampledStep out;
   if (batch.num_tokens() == 0) return out;
-  compute_logits(batch);
-  // The host rows' logits first: the same stream orders the copies before the sampling
-  // kernel, which overwrites the logits in place.
-  const auto vocab = static_cast<size_t>(config_.vocab_size);
+  // Rows are checked before any work is queued.
   const auto num_rows = static_cast<int>(batch.sample_rows.size());
-  for (size_t i = 0; i < sampling.host_rows.size(); ++i) {
-    const int32_t r = sampling.host_rows[i];
-    if (r < 0 || r >= num_rows) {
-      throw std::invalid_argument(fmt::format("host row {} outside the step's {} rows", r, num_rows));
+  check_sampling_rows(sampling, num_rows);
+  return synchronised([&] {
+    compute_logits(batch);
+    // The host rows' logits first: the same stream orders the copies before the sampling
+    // kernel, which overwrites the logits in place.
+    const auto vocab = static_cast<size_t>(config_.vocab_size);
+    for (size_t i = 0; i < sampling.host_rows.size(); ++i) {
+      const auto r = static_cast<size_t>(sampling.host_rows[i]);
+      cuda_ok(cudaMemcpyAsync(host_logits_ + i * vocab, logits_ + r * vocab, vocab * 4, cudaMemcpyDeviceToHost,
+                              stream_),
+              "logits download");
     }
-    cuda_ok(cudaMemcpyAsync(host_logits_ + i * vocab, logits_ + static_cast<size_t>(r) * vocab, vocab * 4,
-                            cudaMemcpyDeviceToHost, stream_),
-            "logits download");
-  }
-  out.tokens = sampler_.sample(logits_, num_rows, static_cast<int>(vocab), sampling, stream_);  // synchronises
-  out.host_logits = {host_logits_, sampling.host_rows.size() * vocab};
-  return out;
+    out.tokens = sampler_.sample(logits_, num_rows, static_cast<int>(vocab), sampling, stream_);  // synchronises
+    out.host_logits = {host_logits_, sampling.host_rows.size() * vocab};
+    return out;
+  });
 }
 
 }  // namespace vllmctl::cuda

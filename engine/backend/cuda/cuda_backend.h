@@ -40,7 +40,7 @@ class CudaBackend final : public Backend {
 
   uint64_t weight_bytes() const { return weight_bytes_; }
   uint64_t kv_cache_bytes() const { return kv_bytes_; }
-  // Decode batch sizes that replay a CUDA graph (0 with enforce_eager or a failed capture).
+  // How many decode batch sizes replay a CUDA graph (0 with enforce_eager or a failed capture).
   int num_decode_graphs() const { return graphs_.num_graphs(); }
 
  private:
@@ -59,6 +59,9 @@ class CudaBackend final : public Backend {
   // The step up to F32 logits of its sample rows in logits_ (graph replay or eager), not
   // synchronised.
   void compute_logits(const ForwardBatch& batch);
+  // Runs step(); on an exception waits for the stream before rethrowing.
+  template <typename F>
+  auto synchronised(F&& step) -> decltype(step());
   void layer(int l, const cuda_plan::StepLayout& step, int n, int algo_m);
   void capture_decode_graphs();
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -49,20 +50,8 @@ std::vector<TokenId> DeviceSampler::sample(float* logits, int num_rows, int voca
     return {};
   }
   // Every row of the logits gets parameters: the device rows theirs, the host rows greedy.
-  static const SamplingParams kNeutral = [] {
-    SamplingParams p;
-    p.temperature = 0.0f;
-    return p;
-  }();
-  std::vector<BackendSampleRow> all(static_cast<size_t>(num_rows), BackendSampleRow{0, &kNeutral, {}, 0.0});
-  for (size_t r = 0; r < all.size(); ++r) all[r].row = static_cast<int>(r);
-  for (const BackendSampleRow& row : sampling.rows) {
-    if (row.row < 0 || row.row >= num_rows) {
-      throw std::invalid_argument(fmt::format("cuda sampler: row {} outside the step's {} rows", row.row, num_rows));
-    }
-    all[static_cast<size_t>(row.row)] = row;
-  }
-  const PackedSamplingRows packed = pack_sampling_rows(all, sampling.eos_token_ids);
+  check_sampling_rows(sampling, num_rows);
+  const PackedSamplingRows packed = pack_sampling_rows(all_step_rows(sampling, num_rows), sampling.eos_token_ids);
 
   // Layout: each array at a 16-byte aligned offset, then the tokens.
   struct Piece {

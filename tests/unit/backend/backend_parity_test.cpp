@@ -114,7 +114,7 @@ TEST_CASE("a candidate that samples on its device is checked through forward_sam
   auto a = make_cpu(model);
   test::TwinSamplingBackend b(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
   const ParityReport r = compare_backends(a, b, {kBlocksPerSeq, 3});
-  CHECK(r.device_sampled == 27 - 11);  // every row but each step's first
+  CHECK(r.device_sampled == 27 - 11);  // every row but each step's host row
   CHECK(r.device_sampled_wrong == 0);
   CHECK(r.host_rows_wrong == 0);
   CHECK(r.within(0.0f, 1.0));
@@ -148,6 +148,40 @@ TEST_CASE("device sampling that picks a wrong token fails the comparison") {
   OffByOne b(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
   const ParityReport r = compare_backends(a, b, {kBlocksPerSeq, 3});
   CHECK(r.device_sampled_wrong == r.device_sampled);
+  CHECK_FALSE(r.within(0.05f, 0.8));
+}
+
+TEST_CASE("device sampling that returns the wrong row's logits for a host row fails the comparison") {
+  // The twin, but the host rows' logits always come from the step's first row.
+  class FirstRowOnly final : public Backend {
+   public:
+    explicit FirstRowOnly(std::unique_ptr<Backend> inner) : twin_(std::move(inner)) {}
+    std::span<float> forward(const ForwardBatch& b) override { return twin_.forward(b); }
+    int vocab_size() const override { return twin_.vocab_size(); }
+    int num_kv_blocks() const override { return twin_.num_kv_blocks(); }
+    int block_size() const override { return twin_.block_size(); }
+    std::string describe() const override { return "first-row-only"; }
+    bool samples_on_device() const override { return true; }
+    SampledStep forward_sampled(const ForwardBatch& b, const DeviceSampling& s) override {
+      const std::span<float> all = twin_.forward(b);
+      first_.assign(all.begin(), all.begin() + vocab_size());
+      SampledStep step = twin_.forward_sampled(b, s);
+      step.host_logits = first_;
+      return step;
+    }
+
+   private:
+    test::TwinSamplingBackend twin_;
+    std::vector<float> first_;
+  };
+  TempDir dir;
+  test::write_tiny_model(dir.path(), TinyArch::kQwen2, DType::kBF16, 5);
+  const ModelDir model = open_model_dir(dir.path());
+  auto a = make_cpu(model);
+  FirstRowOnly b(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
+  const ParityReport r = compare_backends(a, b, {kBlocksPerSeq, 3});
+  CHECK(r.device_sampled_wrong == 0);
+  CHECK(r.host_rows_wrong > 0);
   CHECK_FALSE(r.within(0.05f, 0.8));
 }
 

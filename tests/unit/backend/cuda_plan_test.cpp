@@ -242,7 +242,7 @@ TEST_CASE("decode_graph_bucket: the smallest bucket that holds an all-decode ste
   CHECK(decode_graph_bucket(b, shape, buckets) == 0);
 }
 
-TEST_CASE("decode_graph_layout: fixed offsets per bucket, block tables max_model_len wide") {
+TEST_CASE("decode_graph_layout: fixed offsets per bucket, block tables as wide as the graph context (min(max_model_len, 8192))") {
   const ActivationShape shape{64, 16, 100, 16};  // 7 blocks per sequence
   const StepLayout l = decode_graph_layout(shape, 8);
   CHECK(l.token_ids == 0);

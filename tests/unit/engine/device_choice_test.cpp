@@ -102,14 +102,17 @@ TEST_CASE("--device cpu and --device cuda are obeyed, or refused with the reason
   CHECK_THROWS_WITH(choose_device("gpu", good_host()), "--device 'gpu' is not one of auto, cpu, cuda");
 }
 
-TEST_CASE("the CUDA self-check fails cleanly on a host without a GPU") {
+TEST_CASE("the CUDA self-check never throws; without a GPU it says it could not run, and why") {
   const CudaSelfCheck r = run_cuda_self_check({0, false});
   if (r.passed) {
     MESSAGE("this host has a working GPU: " << r.detail);
+    CHECK(r.ran);
     return;
   }
-  CHECK_FALSE(r.detail.empty());
-  CHECK(r.seconds >= 0.0);
+  if (probe_cuda().usable) return;  // a GPU that failed the check: the numbers are in r.detail
+  CHECK_FALSE(r.ran);
+  // The CUDA backend's own error, or the CPU-only build's.
+  CHECK(r.detail.find("cuda") != std::string::npos);
 }
 
 TEST_CASE("load_engine: a bad --gpu-memory-utilization or --device is a one-line error") {
