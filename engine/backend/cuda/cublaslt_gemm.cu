@@ -37,10 +37,8 @@ struct LtApi {
 const LtApi& lt_api() {
   static const LtApi api = [] {
     LtApi a;
-    for (const char* name : {"libcublasLt.so.13", "libcublasLt.so"}) {
-      a.lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-      if (a.lib) break;
-    }
+    // Only the CUDA 13 soname: an unversioned libcublasLt.so may be another major version.
+    a.lib = dlopen("libcublasLt.so.13", RTLD_NOW | RTLD_LOCAL);
     if (!a.lib) {
       throw std::runtime_error(std::string("cuBLASLt: cannot open libcublasLt.so.13 (") + dlerror() +
                                "); install the CUDA 13 toolkit's libcublas or add its lib64 to LD_LIBRARY_PATH");

@@ -12,31 +12,28 @@ namespace vllmctl {
 
 namespace {
 
-// Opens cuBLASLt the way CublasLtGemm does (same names, same order) and asks its version.
+// Opens cuBLASLt the way CublasLtGemm does (the CUDA 13 soname only) and asks its version.
 void probe_cublaslt(CudaProbe& p) {
-  std::string last_error;
-  for (const char* name : {"libcublasLt.so.13", "libcublasLt.so"}) {
-    void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) {
-      const char* e = dlerror();
-      if (last_error.empty() && e != nullptr) last_error = e;
-      continue;
-    }
-    using GetVersion = size_t (*)();
-    auto get_version = reinterpret_cast<GetVersion>(dlsym(lib, "cublasLtGetVersion"));
-    p.cublaslt_found = get_version != nullptr;
-    if (get_version != nullptr) {
-      const size_t v = get_version();  // major * 10000 + minor * 100 + patch
-      p.cublaslt = std::string(name) + " " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." +
-                   std::to_string(v % 100);
-    } else {
-      p.cublaslt = std::string(name) + " has no cublasLtGetVersion (not cuBLASLt?)";
-    }
-    dlclose(lib);
+  const char* name = "libcublasLt.so.13";
+  void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    const char* e = dlerror();
+    p.cublaslt = std::string(name) + " not found (" + (e ? e : "dlopen failed") +
+                 "); install CUDA 13's cuBLAS (e.g. libcublas-13-0) or add its lib64 to LD_LIBRARY_PATH";
     return;
   }
-  p.cublaslt = "libcublasLt.so.13 not found (" + last_error +
-               "); install CUDA 13's cuBLAS (e.g. libcublas-13-0) or add its lib64 to LD_LIBRARY_PATH";
+  using GetVersion = size_t (*)();
+  auto get_version = reinterpret_cast<GetVersion>(dlsym(lib, "cublasLtGetVersion"));
+  if (get_version == nullptr) {
+    p.cublaslt = std::string(name) + " has no cublasLtGetVersion (not cuBLASLt?)";
+  } else {
+    const size_t v = get_version();  // major * 10000 + minor * 100 + patch
+    p.cublaslt = std::string(name) + " " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." +
+                 std::to_string(v % 100);
+    p.cublaslt_found = v / 10000 == 13;
+    if (!p.cublaslt_found) p.cublaslt += " is not CUDA 13's cuBLASLt; install libcublas-13-0";
+  }
+  dlclose(lib);
 }
 
 }  // namespace
