@@ -10,6 +10,7 @@
 #include "engine/model/demo_tokenizer.h"
 #include "engine/model/model_dir.h"
 #include "engine/runtime/engine.h"
+#include "engine/structured/json_grammar.h"
 #include "kernels/sampling.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/tiny_model.h"
@@ -113,16 +114,28 @@ TEST_CASE("an engine whose backend samples on its device gives the host sampler'
       EngineRequest request;
       request.prompt_token_ids = prompt;
       request.params = p;
+      if (i % 7 == 6) {  // structured output: also sampled on the host
+        request.json_grammar = std::make_shared<structured::JsonGrammar>(structured::JsonGrammar::any_object());
+        request.params.max_tokens = 24;
+      }
       streams.push_back(engine.submit(request));
     }
-    std::vector<std::vector<TokenId>> out;
+    // Per sample: its tokens, then its logprobs (token and top-2) as floats.
+    std::vector<std::pair<std::vector<TokenId>, std::vector<float>>> out;
     for (auto& s : streams) {
-      std::vector<std::vector<TokenId>> samples(2);
+      std::vector<std::pair<std::vector<TokenId>, std::vector<float>>> samples(2);
       while (!s->done()) {
         auto u = s->next(10s);
         REQUIRE(u.has_value());
-        auto& t = samples[static_cast<size_t>(u->index)];
-        t.insert(t.end(), u->token_ids.begin(), u->token_ids.end());
+        auto& [tokens, logprobs] = samples[static_cast<size_t>(u->index)];
+        tokens.insert(tokens.end(), u->token_ids.begin(), u->token_ids.end());
+        for (const SampleResult& lp : u->logprobs) {
+          logprobs.push_back(lp.logprob);
+          for (const TokenLogprob& t : lp.top_logprobs) {
+            logprobs.push_back(static_cast<float>(t.token));
+            logprobs.push_back(t.logprob);
+          }
+        }
       }
       out.insert(out.end(), samples.begin(), samples.end());
     }
@@ -137,9 +150,12 @@ TEST_CASE("an engine whose backend samples on its device gives the host sampler'
   const auto want = run(cpu());
   const auto got = run(std::make_unique<TwinSamplingBackend>(cpu()));
   CHECK(got == want);
+  size_t with_logprobs = 0;
+  for (const auto& sample : want) with_logprobs += !sample.second.empty();
+  CHECK(with_logprobs >= 4);
   CHECK(device_rows > 100);  // both paths ran
   CHECK(host_rows > 20);
   size_t generated = 0;
-  for (const auto& t : want) generated += t.size();
+  for (const auto& t : want) generated += t.first.size();
   CHECK(generated > 150);
 }
