@@ -147,6 +147,7 @@ int run_serve(ServeArgs a) {
   lo.kv_cache_memory_bytes = static_cast<uint64_t>(a.kv_cache_gib * (1ull << 30));
   lo.gpu_memory_utilization = a.gpu_memory_utilization;
   lo.enforce_eager = a.enforce_eager;
+  lo.log = log_line;
   lo.enable_prefix_caching = a.enable_prefix_caching;
   lo.seed = a.seed;
   if (!a.disable_log_stats) lo.log_stats = log_line;

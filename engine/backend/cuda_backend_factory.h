@@ -5,6 +5,7 @@
 #include "engine/backend/backend.h"
 #include "engine/model/model_dir.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,9 @@ struct CudaBackendOptions {
   double gpu_memory_utilization = 0.9;  // of total device memory, weights + activations + KV
   int num_kv_blocks = 0;                // > 0: exactly this many (tests), else from the line above
   bool enforce_eager = false;           // true: no CUDA graphs, every step launched kernel by kernel
+  // Start-up lines (graph capture, or why it failed) for the server's log; null: silent
+  // (the self-check's throw-away backend).
+  std::function<void(const std::string&)> log;
 };
 
 // True when the CUDA backend is compiled into this binary.

@@ -127,6 +127,7 @@ LoadedEngine load_engine(const EngineLoadOptions& o) {
     CudaBackendOptions co;
     co.device = choice.cuda_device;
     co.enforce_eager = o.enforce_eager;
+    co.log = o.log;
     co.gpu_memory_utilization = o.gpu_memory_utilization;
     co.block_size = o.block_size;
     co.max_num_batched_tokens = eo.scheduler.max_num_batched_tokens;

@@ -28,6 +28,7 @@ struct EngineLoadOptions {
   bool enable_prefix_caching = true;
   uint64_t seed = 0;
   std::function<void(const std::string&)> log_stats;   // null: no periodic stats line
+  std::function<void(const std::string&)> log;         // start-up lines of the backend; null: silent
 };
 
 struct LoadedEngine {

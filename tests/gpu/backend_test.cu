@@ -136,6 +136,7 @@ void run_graph_parity(const std::string& arch) {
   o.block_size = kBlockSize;
   o.max_num_batched_tokens = 512;
   o.max_num_seqs = 16;  // buckets 1, 2, 4, 8, 16
+  o.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };  // capture time, or why it failed
   o.max_model_len = kBlocksPerSeq * kBlockSize;
   o.num_kv_blocks = kSeqs * kBlocksPerSeq;
   o.enforce_eager = true;

@@ -15,13 +15,10 @@
 #include "kernels/rope.h"
 
 #include <cuda_runtime.h>
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
-#include <ctime>
 #include <stdexcept>
 #include <string>
 
@@ -43,13 +40,11 @@ T* at(int32_t* meta, size_t offset) {
   return reinterpret_cast<T*>(meta + offset);
 }
 
-// The server's log line format (cli/serve: "INFO mm-dd HH:MM:SS ..."), on stderr.
-void log_line(const char* level, const std::string& msg) {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  fmt::print(stderr, "{} {:%m-%d %H:%M:%S} {}\n", level, fmt::localtime(now), msg);
-}
-
 }  // namespace
+
+void CudaBackend::log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
 
 void* CudaBackend::alloc(size_t bytes) {
   void* p = nullptr;
@@ -281,12 +276,12 @@ void CudaBackend::capture_decode_graphs() {
   const bool captured = graphs_.capture(stream_, graph_buckets_, prepare, record);
   cuda_ok(cudaMemGetInfo(&free_after, &total), "cudaMemGetInfo");
   if (!captured) {
-    log_line("WARNING", fmt::format("cuda backend: CUDA graph capture failed ({}); decode steps run eagerly",
+    log(fmt::format("WARNING: cuda backend: CUDA graph capture failed ({}); decode steps run eagerly",
                                graphs_.failure()));
     return;
   }
   const double used_gib = free_before > free_after ? double(free_before - free_after) / (1 << 30) : 0.0;
-  log_line("INFO", fmt::format("cuda backend: captured {} CUDA graphs (decode batch sizes {}..{}) in {:.2f} s, {:.2f} GiB",
+  log(fmt::format("cuda backend: captured {} CUDA graphs (decode batch sizes {}..{}) in {:.2f} s, {:.2f} GiB",
                           graphs_.num_graphs(), graph_buckets_.front(), graph_buckets_.back(),
                           graphs_.capture_seconds(), used_gib));
 }

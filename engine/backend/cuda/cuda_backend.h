@@ -49,6 +49,7 @@ class CudaBackend final : public Backend {
     size_t input_norm, qkv, qkv_bias, q_norm, k_norm, o_proj, o_bias, post_norm, gate_up, down;
   };
   void upload_weights(const ModelDir& model);
+  void log(const std::string& line) const;  // through options_.log, if any
   void* alloc(size_t bytes);  // tracked, freed by release()
   void release();             // frees everything; safe to call twice
   void* w(size_t offset) const;
