@@ -49,6 +49,7 @@ int run_throughput(const ThroughputArgs& a) {
   lo.kv_cache_memory_bytes = static_cast<uint64_t>(a.kv_cache_gib * (1ull << 30));
   lo.gpu_memory_utilization = a.gpu_memory_utilization;
   lo.enforce_eager = a.enforce_eager;
+  lo.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   lo.seed = a.seed;
   LoadedEngine loaded = load_engine(lo);
   if (!a.json) {
