@@ -83,6 +83,18 @@ ForwardBatch make_batch(std::vector<Seq>& seqs, const std::vector<std::pair<int,
   return scripted_batch(seqs, plan, kBlockSize, kBlocksPerSeq);
 }
 
+// Steps of up to 512 tokens and max_num_seqs sequences, kBlocksPerSeq blocks for each of
+// `num_seqs` scripted sequences.
+CudaBackendOptions backend_options(int max_num_seqs, int num_seqs) {
+  CudaBackendOptions o;
+  o.block_size = kBlockSize;
+  o.max_num_batched_tokens = 512;
+  o.max_num_seqs = max_num_seqs;
+  o.max_model_len = kBlocksPerSeq * kBlockSize;
+  o.num_kv_blocks = num_seqs * kBlocksPerSeq;
+  return o;
+}
+
 int argmax(const float* x, int n) { return static_cast<int>(std::max_element(x, x + n) - x); }
 
 int num_decode_graphs(const Backend& b);
@@ -97,12 +109,7 @@ void run_arch(const std::string& arch) {
   const ModelDir model = open_model_dir(dir);
   for (const bool eager : {false, true}) {
     cpu::CpuBackend cpu_backend(model, cpu::CpuBackendOptions{kNumSeqs * kBlocksPerSeq, kBlockSize});
-    CudaBackendOptions o;
-    o.block_size = kBlockSize;
-    o.max_num_batched_tokens = 512;
-    o.max_num_seqs = 8;
-    o.max_model_len = kBlocksPerSeq * kBlockSize;
-    o.num_kv_blocks = kNumSeqs * kBlocksPerSeq;
+    CudaBackendOptions o = backend_options(8, kNumSeqs);
     o.enforce_eager = eager;
     auto gpu_backend = make_cuda_backend(model, o);
     std::printf("%s (%s): %s\n", arch.c_str(), eager ? "eager" : "graphs", gpu_backend->describe().c_str());
@@ -132,13 +139,8 @@ void run_graph_parity(const std::string& arch) {
   write_model(dir, arch, 11);
   const ModelDir model = open_model_dir(dir);
   constexpr int kSeqs = 9;
-  CudaBackendOptions o;
-  o.block_size = kBlockSize;
-  o.max_num_batched_tokens = 512;
-  o.max_num_seqs = 16;  // buckets 1, 2, 4, 8, 16
+  CudaBackendOptions o = backend_options(16, kSeqs);  // buckets 1, 2, 4, 8, 16
   o.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };  // capture time, or why it failed
-  o.max_model_len = kBlocksPerSeq * kBlockSize;
-  o.num_kv_blocks = kSeqs * kBlocksPerSeq;
   o.enforce_eager = true;
   auto eager = make_cuda_backend(model, o);
   o.enforce_eager = false;
@@ -232,13 +234,7 @@ void run_sampling(const std::string& arch) {
   write_model(dir, arch, 13);
   const ModelDir model = open_model_dir(dir);
   constexpr int kSeqs = 8;
-  CudaBackendOptions o;
-  o.block_size = kBlockSize;
-  o.max_num_batched_tokens = 512;
-  o.max_num_seqs = kSeqs;
-  o.max_model_len = kBlocksPerSeq * kBlockSize;
-  o.num_kv_blocks = kSeqs * kBlocksPerSeq;
-  auto gpu = make_cuda_backend(model, o);
+  auto gpu = make_cuda_backend(model, backend_options(kSeqs, kSeqs));
   const int vocab = gpu->vocab_size();
   std::mt19937 rng(17);
   std::vector<Seq> seqs;
