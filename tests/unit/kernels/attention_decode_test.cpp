@@ -19,11 +19,6 @@ using attention_test::make_batch;
 using attention_test::naive_attention;
 using attention_test::SeqSpec;
 
-double allowed_error(DType t, double want) {  // F32 accumulation + half an ulp of the dtype
-  const double half_ulp_rel = t == DType::kF32 ? 0.0 : t == DType::kF16 ? 0x1p-11 : 0x1p-8;
-  return 2e-6 + 2e-5 * std::fabs(want) + half_ulp_rel * std::fabs(want);
-}
-
 // Decode batches: one row per sequence, contexts 1..1100 (1 to 5 partitions of 256), one
 // padding slot (context 0) and one sequence with no row this step.
 std::vector<SeqSpec> decode_seqs(uint64_t seed, int n) {
@@ -50,13 +45,7 @@ void check_decode(int num_heads, int num_kv_heads, int head_dim, DType dtype, in
                         workspace.data(), ws_bytes);
   const std::vector<float> got = attention_test::to_f32(out, dtype);
   const std::vector<double> want = naive_attention(b, scale);
-  int bad = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (!(std::fabs(got[i] - want[i]) <= allowed_error(dtype, want[i]))) {
-      if (bad++ == 0) std::printf("decode: first bad [%zu] got %.9g want %.9g\n", i, got[i], want[i]);
-    }
-  }
-  CHECK(bad == 0);
+  CHECK(attention_test::count_bad(got, want, dtype, "decode") == 0);
 }
 
 TEST_CASE("attention_decode workspace: none for one partition, else per (seq, head, partition)") {

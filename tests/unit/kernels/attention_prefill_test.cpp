@@ -17,38 +17,10 @@ namespace vllmctl::kernels {
 namespace {
 
 using attention_test::Batch;
+using attention_test::count_bad;
 using attention_test::make_batch;
 using attention_test::naive_attention;
 using attention_test::SeqSpec;
-
-// How far a twin's output may sit from the exact (double) value: the F32 accumulation error,
-// plus half a unit in the last place of the dtype's single rounding of the output.
-double allowed_error(DType t, double want) {
-  const double half_ulp_rel = t == DType::kF32 ? 0.0 : t == DType::kF16 ? 0x1p-11 : 0x1p-8;
-  return 2e-6 + 2e-5 * std::fabs(want) + half_ulp_rel * std::fabs(want);
-}
-
-// Counts elements outside allowed_error; prints the worst one.
-int count_bad(const std::vector<float>& got, const std::vector<double>& want, DType t,
-              const char* what) {
-  int bad = 0;
-  double worst = 0;
-  size_t worst_i = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    const double err = std::fabs(got[i] - want[i]);
-    const double excess = std::isnan(err) ? INFINITY : err / allowed_error(t, want[i]);
-    if (!(excess <= 1.0)) ++bad;
-    if (!(excess <= worst)) {
-      worst = excess;
-      worst_i = i;
-    }
-  }
-  if (bad > 0) {
-    std::printf("%s: %d bad of %zu, worst [%zu] got %.9g want %.9g\n", what, bad, want.size(),
-                worst_i, got[worst_i], want[worst_i]);
-  }
-  return bad;
-}
 
 // Random mixed batches: fresh prompts (query_len == context_len), prefix-cached chunks
 // (context_len > query_len), decode rows (query_len 1), a sequence with no query rows.

@@ -1,12 +1,13 @@
 // Random paged-attention batches for the attention kernel tests (the CPU twins' doctests
 // and tests/gpu/attention_test.cu): logical K/V per sequence scattered into a NaN-filled
 // paged cache through shuffled block tables, and an independent double-precision reference
-// computed from the logical K/V. Header-only, plain C++17, no test framework.
+// computed from the logical K/V, and the twins' error bound against it. Header-only, plain C++17, no test framework.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <numeric>
 #include <vector>
 
@@ -238,6 +239,34 @@ inline std::vector<double> naive_attention(const Batch& b, double scale) {
     }
   }
   return out;
+}
+
+// How far a twin's output may sit from the exact (double) value: the F32 accumulation error,
+// plus half a unit in the last place of the dtype's single rounding of the output.
+inline double allowed_error(DType t, double want) {
+  const double half_ulp_rel = t == DType::kF32 ? 0.0 : t == DType::kF16 ? 0x1p-11 : 0x1p-8;
+  return 2e-6 + 2e-5 * std::fabs(want) + half_ulp_rel * std::fabs(want);
+}
+
+// Counts elements outside allowed_error (NaN included); prints the worst one.
+inline int count_bad(const std::vector<float>& got, const std::vector<double>& want, DType t, const char* what) {
+  int bad = 0;
+  double worst = 0;
+  size_t worst_i = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const double err = std::fabs(got[i] - want[i]);
+    const double excess = std::isnan(err) ? INFINITY : err / allowed_error(t, want[i]);
+    if (!(excess <= 1.0)) ++bad;
+    if (!(excess <= worst)) {
+      worst = excess;
+      worst_i = i;
+    }
+  }
+  if (bad > 0) {
+    std::printf("%s: %d bad of %zu, worst [%zu] got %.9g want %.9g\n", what, bad, want.size(), worst_i,
+                got[worst_i], want[worst_i]);
+  }
+  return bad;
 }
 
 }  // namespace vllmctl::kernels::attention_test
