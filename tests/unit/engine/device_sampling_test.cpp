@@ -120,7 +120,7 @@ TEST_CASE("an engine whose backend samples on its device gives the host sampler'
       }
       streams.push_back(engine.submit(request));
     }
-    // Per sample: its tokens, then its logprobs (token and top-2) as floats.
+    // Per sample: its tokens, then its logprobs (the token's, then each top-2 token id and logprob) as floats.
     std::vector<std::pair<std::vector<TokenId>, std::vector<float>>> out;
     for (auto& s : streams) {
       std::vector<std::pair<std::vector<TokenId>, std::vector<float>>> samples(2);
@@ -149,7 +149,18 @@ TEST_CASE("an engine whose backend samples on its device gives the host sampler'
   auto cpu = [&] { return std::make_unique<cpu::CpuBackend>(model, cpu::CpuBackendOptions{256, 4}); };
   const auto want = run(cpu());
   const auto got = run(std::make_unique<TwinSamplingBackend>(cpu()));
-  CHECK(got == want);
+  // Tokens exactly. Logprob values to 1e-4: the two runs batch requests differently (the
+  // engine thread races the submissions), and the CPU GEMM's rounding depends on the
+  // batch, so the last bits of a logprob can differ while every token agrees.
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO("sample " << i);
+    CHECK(got[i].first == want[i].first);
+    REQUIRE(got[i].second.size() == want[i].second.size());
+    for (size_t j = 0; j < want[i].second.size(); ++j) {
+      CHECK(got[i].second[j] == doctest::Approx(want[i].second[j]).epsilon(1e-4));
+    }
+  }
   size_t with_logprobs = 0;
   for (const auto& sample : want) with_logprobs += !sample.second.empty();
   CHECK(with_logprobs >= 4);
