@@ -24,10 +24,10 @@ constexpr int kBlockSize = 16;
 constexpr int kBlocksPerSeq = 20;  // 320 tokens per sequence
 
 // A backend that returns another's logits with one change, as a broken kernel would.
-class Corrupted final : public Backend {
+class Corrupted final : public test::ForwardingBackend {
  public:
   enum class Fault { kNaN, kShift };
-  Corrupted(Backend& inner, Fault fault, int on_step) : inner_(inner), fault_(fault), on_step_(on_step) {}
+  Corrupted(Backend& inner, Fault fault, int on_step) : ForwardingBackend(inner), fault_(fault), on_step_(on_step) {}
   std::span<float> forward(const ForwardBatch& batch) override {
     std::span<float> out = inner_.forward(batch);
     if (step_++ == on_step_ && !out.empty()) {
@@ -38,13 +38,8 @@ class Corrupted final : public Backend {
     }
     return out;
   }
-  int vocab_size() const override { return inner_.vocab_size(); }
-  int num_kv_blocks() const override { return inner_.num_kv_blocks(); }
-  int block_size() const override { return inner_.block_size(); }
-  std::string describe() const override { return "corrupted"; }
 
  private:
-  Backend& inner_;
   Fault fault_;
   int on_step_;
   int step_ = 0;
@@ -123,29 +118,21 @@ TEST_CASE("a candidate that samples on its device is checked through forward_sam
 
 TEST_CASE("device sampling that picks a wrong token fails the comparison") {
   // The twin, but every sampled token is off by one.
-  class OffByOne final : public Backend {
+  class OffByOne final : public test::ForwardingBackend {
    public:
-    explicit OffByOne(std::unique_ptr<Backend> inner) : twin_(std::move(inner)) {}
-    std::span<float> forward(const ForwardBatch& b) override { return twin_.forward(b); }
-    int vocab_size() const override { return twin_.vocab_size(); }
-    int num_kv_blocks() const override { return twin_.num_kv_blocks(); }
-    int block_size() const override { return twin_.block_size(); }
-    std::string describe() const override { return "off-by-one"; }
-    bool samples_on_device() const override { return true; }
+    using ForwardingBackend::ForwardingBackend;
     SampledStep forward_sampled(const ForwardBatch& b, const DeviceSampling& s) override {
-      SampledStep step = twin_.forward_sampled(b, s);
+      SampledStep step = inner_.forward_sampled(b, s);
       for (TokenId& t : step.tokens) t = (t + 1) % vocab_size();
       return step;
     }
-
-   private:
-    test::TwinSamplingBackend twin_;
   };
   TempDir dir;
   test::write_tiny_model(dir.path(), TinyArch::kQwen2, DType::kBF16, 5);
   const ModelDir model = open_model_dir(dir.path());
   auto a = make_cpu(model);
-  OffByOne b(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
+  test::TwinSamplingBackend twin(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
+  OffByOne b(twin);
   const ParityReport r = compare_backends(a, b, {kBlocksPerSeq, 3});
   CHECK(r.device_sampled_wrong == r.device_sampled);
   CHECK_FALSE(r.within(0.05f, 0.8));
@@ -153,32 +140,26 @@ TEST_CASE("device sampling that picks a wrong token fails the comparison") {
 
 TEST_CASE("device sampling that returns the wrong row's logits for a host row fails the comparison") {
   // The twin, but the host rows' logits always come from the step's first row.
-  class FirstRowOnly final : public Backend {
+  class FirstRowOnly final : public test::ForwardingBackend {
    public:
-    explicit FirstRowOnly(std::unique_ptr<Backend> inner) : twin_(std::move(inner)) {}
-    std::span<float> forward(const ForwardBatch& b) override { return twin_.forward(b); }
-    int vocab_size() const override { return twin_.vocab_size(); }
-    int num_kv_blocks() const override { return twin_.num_kv_blocks(); }
-    int block_size() const override { return twin_.block_size(); }
-    std::string describe() const override { return "first-row-only"; }
-    bool samples_on_device() const override { return true; }
+    using ForwardingBackend::ForwardingBackend;
     SampledStep forward_sampled(const ForwardBatch& b, const DeviceSampling& s) override {
-      const std::span<float> all = twin_.forward(b);
+      const std::span<float> all = inner_.forward(b);
       first_.assign(all.begin(), all.begin() + vocab_size());
-      SampledStep step = twin_.forward_sampled(b, s);
+      SampledStep step = inner_.forward_sampled(b, s);
       step.host_logits = first_;
       return step;
     }
 
    private:
-    test::TwinSamplingBackend twin_;
     std::vector<float> first_;
   };
   TempDir dir;
   test::write_tiny_model(dir.path(), TinyArch::kQwen2, DType::kBF16, 5);
   const ModelDir model = open_model_dir(dir.path());
   auto a = make_cpu(model);
-  FirstRowOnly b(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
+  test::TwinSamplingBackend twin(std::make_unique<cpu::CpuBackend>(make_cpu(model)));
+  FirstRowOnly b(twin);
   const ParityReport r = compare_backends(a, b, {kBlocksPerSeq, 3});
   CHECK(r.device_sampled_wrong == 0);
   CHECK(r.host_rows_wrong > 0);

@@ -27,6 +27,16 @@ DeviceFacts good_host() {
   return f;
 }
 
+// The same host before the NVIDIA driver is installed.
+DeviceFacts no_driver_host() {
+  DeviceFacts f = good_host();
+  f.probe.usable = false;
+  f.probe.driver_version = 0;
+  f.probe.devices.clear();
+  f.probe.status = "none: no NVIDIA driver found (libcuda.so.1)";
+  return f;
+}
+
 }  // namespace
 
 TEST_CASE("auto picks the GPU only when the build, a GPU, cuBLASLt and the model all allow it") {
@@ -44,11 +54,7 @@ TEST_CASE("auto picks the GPU only when the build, a GPU, cuBLASLt and the model
     CHECK(c.reason.find("built without nvcc") != std::string::npos);
   }
   SUBCASE("no driver") {
-    DeviceFacts f = good_host();
-    f.probe.usable = false;
-    f.probe.devices.clear();
-    f.probe.status = "none: no NVIDIA driver found (libcuda.so.1)";
-    const DeviceChoice c = choose_device("auto", f);
+    const DeviceChoice c = choose_device("auto", no_driver_host());
     CHECK(c.device == "cpu");
     CHECK(c.reason == "no usable GPU: no NVIDIA driver found (libcuda.so.1)");
   }
@@ -93,11 +99,7 @@ TEST_CASE("--device cpu and --device cuda are obeyed, or refused with the reason
   CHECK(c.device == "cuda");
   CHECK(c.reason.find("--device cuda was given; GPU 0 (NVIDIA H200") == 0);
 
-  DeviceFacts no_gpu = good_host();
-  no_gpu.probe.usable = false;
-  no_gpu.probe.devices.clear();
-  no_gpu.probe.status = "none: no NVIDIA driver found (libcuda.so.1)";
-  CHECK_THROWS_WITH(choose_device("cuda", no_gpu),
+  CHECK_THROWS_WITH(choose_device("cuda", no_driver_host()),
                     "--device cuda: no usable GPU: no NVIDIA driver found (libcuda.so.1); use --device cpu");
   CHECK_THROWS_WITH(choose_device("gpu", good_host()), "--device 'gpu' is not one of auto, cpu, cuda");
 }
