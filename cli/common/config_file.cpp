@@ -55,15 +55,17 @@ std::optional<std::string> scalar_text(const toml::node& node) {
 
 }  // namespace
 
-void apply_config_file(const fs::path& file, const std::vector<CLI::App*>& chain) {
-  toml::table root;
+toml::table parse_toml_file(const fs::path& file) {
   try {
-    root = toml::parse_file(file.string());
+    return toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}:{}:{}: invalid TOML: {}", file.string(),
-                                         e.source().begin.line, e.source().begin.column,
-                                         e.description()));
+    throw std::runtime_error(fmt::format("{}:{}:{}: invalid TOML: {}", file.string(), e.source().begin.line,
+                                         e.source().begin.column, e.description()));
   }
+}
+
+void apply_config_file(const fs::path& file, const std::vector<CLI::App*>& chain) {
+  const toml::table root = parse_toml_file(file);
 
   // Walk to the command's table ([serve], [model.demo], ...). No table: nothing to apply.
   const toml::table* table = &root;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <toml++/toml.h>
 
 #include <filesystem>
 #include <optional>
@@ -26,5 +27,9 @@ std::optional<std::filesystem::path> find_config_file(const std::string& explici
 // std::runtime_error naming file, key and fix on a parse error, an unknown key or a
 // value of the wrong type.
 void apply_config_file(const std::filesystem::path& file, const std::vector<CLI::App*>& chain);
+
+// The file as a TOML table; std::runtime_error "FILE:LINE:COL: invalid TOML: ..." on a
+// parse error.
+toml::table parse_toml_file(const std::filesystem::path& file);
 
 }  // namespace vllmctl

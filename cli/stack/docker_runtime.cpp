@@ -19,7 +19,6 @@ class DockerRuntime final : public StackRuntime {
  public:
   DockerRuntime(const StackConfig& config, System& system) : c_(config), sys_(system) {}
 
-  std::string name() const override { return "docker"; }
 
   void up(bool prometheus_config_changed) override {
     std::vector<std::string> args = {"up", "-d", "--remove-orphans"};

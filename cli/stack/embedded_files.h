@@ -25,4 +25,13 @@ inline std::optional<std::string_view> embedded_file(std::string_view path) {
   return std::nullopt;
 }
 
+// The files whose path starts with `dir` ("assets/dashboards/"), in path order.
+inline std::vector<EmbeddedFile> embedded_files_under(std::string_view dir) {
+  std::vector<EmbeddedFile> out;
+  for (const EmbeddedFile& f : embedded_files()) {
+    if (f.path.substr(0, dir.size()) == dir) out.push_back(f);
+  }
+  return out;
+}
+
 }  // namespace vllmctl

@@ -34,7 +34,6 @@ class NativeRuntime final : public StackRuntime {
     };
   }
 
-  std::string name() const override { return "native"; }
 
   void up(bool prometheus_config_changed) override {
     for (const NativeService& s : services_) {

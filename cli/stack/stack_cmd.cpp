@@ -24,7 +24,6 @@ using namespace std::chrono_literals;
 
 struct StackOptions {
   StackFlags flags;
-  std::string env_file = ".env";
   std::string out;
   bool force = false, json = false, volumes = false, yes = false;
   std::string service;
@@ -35,11 +34,10 @@ void add_common_flags(CLI::App* cmd, StackOptions& o) {
   cmd->add_option("--target", o.flags.targets, "A server to scrape (URL); repeat for several. Replaces the config's targets");
   cmd->add_option("--runtime", o.flags.runtime, "auto, docker or native")->check(CLI::IsMember({"auto", "docker", "native"}));
   cmd->add_option("--dir", o.flags.directory, "Stack directory (default [stack] directory)");
-  cmd->add_option("--env-file", o.env_file, "The seed guide's .env variables (VLLM_MODEL, VLLM_PORT, HF_TOKEN, ...)");
+  cmd->add_option("--env-file", o.flags.env_file, "The seed guide's .env variables (VLLM_MODEL, VLLM_PORT, HF_TOKEN, ...)");
 }
 
 StackConfig load(const CliContext& ctx, StackOptions& o, System& sys) {
-  o.flags.env_file = o.env_file;
   return load_stack_config(find_config_file(ctx.config_path), o.flags, sys);
 }
 

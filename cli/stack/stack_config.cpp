@@ -2,6 +2,8 @@
 // validation that names the key and the fix.
 #include "cli/stack/stack_config.h"
 
+#include "cli/common/config_file.h"
+
 #include "cli/stack/prometheus_targets.h"
 
 #include <arpa/inet.h>
@@ -77,8 +79,6 @@ class Source {
     }
   }
 
-  const std::string& file() const { return file_; }
-
  private:
   std::string file_;
 };
@@ -110,13 +110,7 @@ void parse_target(const toml::table& t, const Source& src, size_t index, StackTa
 
 void read_toml(const fs::path& file, StackConfig& c) {
   const Source src(file.string());
-  toml::table root;
-  try {
-    root = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}:{}:{}: invalid TOML: {}", file.string(), e.source().begin.line,
-                                         e.source().begin.column, e.description()));
-  }
+  const toml::table root = parse_toml_file(file);
   if (const toml::node* n = root.get("stack")) {
     const toml::table* s = n->as_table();
     if (!s) src.fail("stack", "must be a table ([stack])");
@@ -202,9 +196,10 @@ std::map<std::string, std::string> parse_env_file(const std::string& text) {
   return out;
 }
 
-// The seed guide's variables: the environment wins over the .env file.
-void apply_env(const std::map<std::string, std::string>& file_vars, System& system, StackConfig& c, bool& default_target_host_set,
-               std::string& default_target_host, int& default_target_port) {
+// The seed guide's variables: the environment wins over the .env file. Returns VLLM_HOST
+// when it names a host (not a wildcard address), for the default target.
+std::optional<std::string> apply_env(const std::map<std::string, std::string>& file_vars, System& system,
+                                     StackConfig& c) {
   auto var = [&](const char* name) -> std::optional<std::string> {
     if (auto v = system.getenv(name)) return v;
     if (auto it = file_vars.find(name); it != file_vars.end()) return it->second;
@@ -232,11 +227,8 @@ void apply_env(const std::map<std::string, std::string>& file_vars, System& syst
   number("VLLM_MAX_MODEL_LEN", c.vllm.max_model_len);
   number("VLLM_GPU_MEMORY_UTILIZATION", c.vllm.gpu_memory_utilization);
   number("VLLM_PORT", c.vllm.port);
-  if (auto v = var("VLLM_HOST"); v && !v->empty() && *v != "0.0.0.0" && *v != "::") {
-    default_target_host = *v;
-    default_target_host_set = true;
-  }
-  default_target_port = c.vllm.port;
+  if (auto v = var("VLLM_HOST"); v && !v->empty() && *v != "0.0.0.0" && *v != "::") return v;
+  return std::nullopt;
 }
 
 void parse_url(const Source& src, const std::string& key, StackTarget& t) {
@@ -349,16 +341,10 @@ fs::path expand_home(const fs::path& p, System& system) {
 StackConfig load_stack_config(const std::optional<fs::path>& toml_file, const StackFlags& flags, System& system) {
   StackConfig c;
   c.directory = default_directory(system);
-  if (toml_file) {
-    read_toml(*toml_file, c);
-    c.source = *toml_file;
-  }
+  if (toml_file) read_toml(*toml_file, c);
   std::map<std::string, std::string> env_file_vars;
   if (auto text = system.read_file(flags.env_file)) env_file_vars = parse_env_file(*text);
-  bool host_set = false;
-  std::string host = "host.docker.internal";
-  int port = 8000;
-  apply_env(env_file_vars, system, c, host_set, host, port);
+  const std::string host = apply_env(env_file_vars, system, c).value_or("host.docker.internal");
 
   if (!flags.runtime.empty()) c.runtime = flags.runtime;
   if (!flags.directory.empty()) c.directory = flags.directory;
@@ -386,7 +372,7 @@ StackConfig load_stack_config(const std::optional<fs::path>& toml_file, const St
   if (c.targets.empty()) {
     StackTarget t;
     t.name = "local";
-    t.url = fmt::format("http://{}:{}", host, port);
+    t.url = fmt::format("http://{}:{}", host, c.vllm.port);
     c.targets.push_back(std::move(t));
   }
   const Source src(toml_file ? toml_file->string() : std::string());

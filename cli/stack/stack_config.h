@@ -63,7 +63,6 @@ struct StackConfig {
   AlertThresholds alerts;
   std::vector<StackTarget> targets;
   VllmService vllm;
-  std::optional<std::filesystem::path> source;  // the TOML file read, if any
 };
 
 // Flags that override the files.

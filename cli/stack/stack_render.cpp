@@ -3,11 +3,11 @@
 #include "cli/stack/stack_render.h"
 
 #include "cli/stack/embedded_files.h"
+#include "engine/model/hub_sha256.h"
 #include "engine/text/jinja/template.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <random>
 #include <stdexcept>
@@ -28,15 +28,6 @@ constexpr const char* kDcgmExporterImage = "nvcr.io/nvidia/k8s/dcgm-exporter:4.2
 constexpr const char* kManifest = ".vllmctl-manifest.json";
 constexpr const char* kGrafanaPassword = "secrets/grafana_admin_password";
 constexpr const char* kHfToken = "secrets/hf_token";
-
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
 
 // What the template sees. Paths and addresses are as the runtime's Prometheus sees them.
 ojson make_context(const StackConfig& c, const std::string& runtime, const fs::path& dir) {
@@ -159,11 +150,9 @@ std::vector<RenderedFile> render_stack(const StackConfig& config, const std::str
   if (runtime == "native") {
     files.push_back({"grafana/grafana.ini", render_template("templates/grafana/grafana.ini.j2", ctx)});
   }
-  for (const EmbeddedFile& f : embedded_files()) {
-    const std::string_view prefix = "assets/dashboards/";
-    if (f.path.substr(0, prefix.size()) == prefix) {
-      files.push_back({fs::path("grafana/dashboards") / std::string(f.path.substr(prefix.size())), std::string(f.content)});
-    }
+  const std::string_view dashboards = "assets/dashboards/";
+  for (const EmbeddedFile& f : embedded_files_under(dashboards)) {
+    files.push_back({fs::path("grafana/dashboards") / std::string(f.path.substr(dashboards.size())), std::string(f.content)});
   }
   return files;
 }

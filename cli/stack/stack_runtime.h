@@ -25,7 +25,6 @@ struct ServiceStatus {
 class StackRuntime {
  public:
   virtual ~StackRuntime() = default;
-  virtual std::string name() const = 0;  // "docker" or "native"
   // Starts what is not running. `prometheus_config_changed`: a running Prometheus reloads.
   // Throws std::runtime_error with the failing service, its log tail and a fix.
   virtual void up(bool prometheus_config_changed) = 0;

@@ -1,4 +1,5 @@
-// sha256_file_hex: streams the file through EVP_sha256 in 1 MiB reads.
+// sha256_file_hex streams the file through EVP_sha256 in 1 MiB reads; sha256_hex digests
+// bytes in one call.
 #include "engine/model/hub_sha256.h"
 
 #include <fmt/format.h>
@@ -10,6 +11,23 @@
 #include <vector>
 
 namespace vllmctl {
+
+namespace {
+
+std::string to_hex(const unsigned char* digest, unsigned int len) {
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+  return to_hex(digest, len);
+}
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
@@ -27,9 +45,7 @@ std::string sha256_file_hex(const std::filesystem::path& path) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &digest_len);
-  std::string hex;
-  for (unsigned int i = 0; i < digest_len; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return to_hex(digest, digest_len);
 }
 
 }  // namespace vllmctl
