@@ -37,7 +37,6 @@ struct DoctorTargets {
   std::string victoriametrics = "http://127.0.0.1:8428";
   std::string stack_dir;               // rendered stack (compose file, secrets), "" if none
   std::vector<std::string> dashboards;  // dashboard JSON texts to check names against
-  std::vector<int> ports = {8000, 9090, 3000, 8428};
   bool deep = false;   // also `docker run --gpus all` smoke test
   bool probe = true;   // send one tiny request to see the counters move
 };

@@ -41,14 +41,12 @@ int run_doctor(const CliContext& ctx, const DoctorOptions& o, System& sys) {
     t.victoriametrics = victoriametrics_local_url(c);
     t.grafana = local_url(c, c.grafana_port);
     if (sys.exists(c.directory)) t.stack_dir = c.directory.string();
-    t.ports = {doctor::parse_endpoint(t.target).port, c.prometheus_port, c.grafana_port, c.victoriametrics_port};
   } catch (const std::exception& e) {
     fmt::print(stderr, "vllmctl doctor: the stack config does not load ({}); using defaults\n", e.what());
   }
   if (!o.target.empty()) {
     t.target = o.target;
     while (!t.target.empty() && t.target.back() == '/') t.target.pop_back();
-    if (!t.ports.empty()) t.ports[0] = doctor::parse_endpoint(t.target).port;
   }
   if (!o.prometheus.empty()) t.prometheus = o.prometheus;
   if (!o.grafana.empty()) t.grafana = o.grafana;
@@ -57,9 +55,7 @@ int run_doctor(const CliContext& ctx, const DoctorOptions& o, System& sys) {
   t.deep = o.deep;
   t.probe = !o.no_probe;
   if (o.dashboards.empty()) {
-    for (const EmbeddedFile& f : embedded_files()) {
-      if (f.path.rfind("assets/dashboards/", 0) == 0) t.dashboards.emplace_back(f.content);
-    }
+    for (const EmbeddedFile& f : embedded_files_under("assets/dashboards/")) t.dashboards.emplace_back(f.content);
   } else {
     for (const auto& path : o.dashboards) {
       auto text = sys.read_file(path);

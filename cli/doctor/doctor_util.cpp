@@ -1,8 +1,12 @@
-// Endpoint comparison and base64.
+// Endpoint comparison, listeners from ss, and base64.
 #include "cli/doctor/doctor_util.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <chrono>
 #include <regex>
+#include <sstream>
 
 namespace vllmctl::doctor {
 
@@ -25,27 +29,43 @@ Endpoint parse_endpoint(const std::string& url) {
 
 bool same_endpoint(const Endpoint& a, const Endpoint& b) { return a.port != 0 && a.host == b.host && a.port == b.port; }
 
+std::vector<Listener> listeners(System& sys, int port) {
+  const CommandResult r = sys.run({"ss", "-Hltnp"}, std::chrono::seconds(10));
+  std::vector<Listener> out;
+  if (r.exit_code != 0) return out;
+  static const std::regex proc(R"re(\("([^"]+)",pid=(\d+))re");
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string state, recvq, sendq, local;
+    fields >> state >> recvq >> sendq >> local;
+    const auto colon = local.rfind(':');
+    if (colon == std::string::npos || local.substr(colon + 1) != std::to_string(port)) continue;
+    Listener l{local, "", 0};
+    std::smatch m;
+    if (std::regex_search(line, m, proc)) {
+      l.program = m[1];
+      l.pid = std::stoi(m[2]);
+    }
+    out.push_back(l);
+  }
+  return out;
+}
+
+bool listens_everywhere(System& sys, int port) {
+  for (const Listener& l : listeners(sys, port)) {
+    const std::string host = l.address.substr(0, l.address.rfind(':'));
+    if (host == "0.0.0.0" || host == "*" || host == "[::]") return true;
+  }
+  return false;
+}
+
 std::string base64(const std::string& in) {
-  static const char* kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kTable[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += kTable[(v >> 6) & 63];
-    out += '=';
-  }
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 

@@ -1,11 +1,9 @@
 // Ports: each port the server and the stack use is free, or held by the program that
 // should hold it; otherwise who holds it (from `ss -ltnp`).
 #include "cli/doctor/doctor_check.h"
+#include "cli/doctor/doctor_util.h"
 
 #include <fmt/format.h>
-
-#include <regex>
-#include <sstream>
 
 namespace vllmctl::doctor {
 
@@ -13,41 +11,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Listener {
-  std::string address;  // "0.0.0.0:9090", "127.0.0.1:8000", "[::]:3000"
-  std::string program;  // "" when ss may not show it (another user's process)
-  int pid = 0;
-};
-
-// Listeners on `port` from `ss -Hltnp`.
-std::vector<Listener> listeners(System& sys, int port) {
-  const CommandResult r = sys.run({"ss", "-Hltnp"}, 10s);
-  std::vector<Listener> out;
-  if (r.exit_code != 0) return out;
-  static const std::regex proc(R"re(\("([^"]+)",pid=(\d+))re");
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string state, recvq, sendq, local;
-    fields >> state >> recvq >> sendq >> local;
-    const auto colon = local.rfind(':');
-    if (colon == std::string::npos || local.substr(colon + 1) != std::to_string(port)) continue;
-    Listener l{local, "", 0};
-    std::smatch m;
-    if (std::regex_search(line, m, proc)) {
-      l.program = m[1];
-      l.pid = std::stoi(m[2]);
-    }
-    out.push_back(l);
-  }
-  return out;
-}
-
-Check port_check(const char* role, size_t slot, std::vector<std::string> expected) {
-  return {fmt::format("ports.{}", role), "ports", [role, slot, expected](System& sys, const DoctorTargets& t) {
-            if (slot >= t.ports.size()) return skip("no port configured");
-            const int port = t.ports[slot];
+// The port of the service at t.*url, when that URL is on this host.
+Check port_check(const char* role, std::string DoctorTargets::*url, std::vector<std::string> expected) {
+  return {fmt::format("ports.{}", role), "ports", [role, url, expected](System& sys, const DoctorTargets& t) {
+            const Endpoint e = parse_endpoint(t.*url);
+            if (e.port == 0) return skip("no port configured");
+            if (e.host != "local") return skip(fmt::format("{} is not on this host", t.*url));
+            const int port = e.port;
             if (!sys.which("ss")) return skip("ss (iproute2) is not installed");
             const auto ls = listeners(sys, port);
             if (ls.empty()) return ok(fmt::format("{} ({}) is free", port, role));
@@ -55,7 +25,7 @@ Check port_check(const char* role, size_t slot, std::vector<std::string> expecte
             bool expected_holder = false;
             for (const Listener& l : ls) {
               who.push_back(l.program.empty() ? l.address : fmt::format("{} (pid {}) on {}", l.program, l.pid, l.address));
-              for (const auto& e : expected) expected_holder |= l.program.find(e) != std::string::npos;
+              for (const auto& name : expected) expected_holder |= l.program.find(name) != std::string::npos;
             }
             const std::string holders = fmt::format("{}", fmt::join(who, ", "));
             if (expected_holder) return ok(fmt::format("{} ({}) is in use by {}", port, role, holders));
@@ -71,10 +41,10 @@ Check port_check(const char* role, size_t slot, std::vector<std::string> expecte
 }  // namespace
 
 std::vector<Check> port_checks() {
-  return {port_check("server", 0, {"vllmctl", "vllm", "python", "llama-server"}),
-          port_check("prometheus", 1, {"prometheus", "docker-proxy"}),
-          port_check("grafana", 2, {"grafana", "docker-proxy"}),
-          port_check("victoriametrics", 3, {"victoria-metrics", "victoria", "docker-proxy"})};
+  return {port_check("server", &DoctorTargets::target, {"vllmctl", "vllm", "python", "llama-server"}),
+          port_check("prometheus", &DoctorTargets::prometheus, {"prometheus", "docker-proxy"}),
+          port_check("grafana", &DoctorTargets::grafana, {"grafana", "docker-proxy"}),
+          port_check("victoriametrics", &DoctorTargets::victoriametrics, {"victoria-metrics", "victoria", "docker-proxy"})};
 }
 
 }  // namespace vllmctl::doctor

@@ -5,30 +5,11 @@
 
 #include <fmt/format.h>
 
-#include <sstream>
-
 namespace vllmctl::doctor {
 
 namespace {
 
 using namespace std::chrono_literals;
-
-// Local addresses (from `ss -Hltn`) listening on every interface, for `port`.
-bool listens_everywhere(System& sys, int port) {
-  const CommandResult r = sys.run({"ss", "-Hltn"}, 10s);
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream f(line);
-    std::string state, rq, sq, local;
-    f >> state >> rq >> sq >> local;
-    const auto colon = local.rfind(':');
-    if (colon == std::string::npos || local.substr(colon + 1) != std::to_string(port)) continue;
-    const std::string host = local.substr(0, colon);
-    if (host == "0.0.0.0" || host == "*" || host == "[::]") return true;
-  }
-  return false;
-}
 
 CheckResult grafana_default_password(System& sys, const DoctorTargets& t) {
   const HttpResult r = sys.http("GET", t.grafana + "/api/org", "", {"Authorization: Basic " + base64("admin:admin")}, 5s);
@@ -44,9 +25,13 @@ CheckResult grafana_default_password(System& sys, const DoctorTargets& t) {
 CheckResult published_ports(System& sys, const DoctorTargets& t) {
   if (!sys.which("ss")) return skip("ss (iproute2) is not installed");
   std::vector<std::string> open;
-  const char* names[] = {"server", "prometheus", "grafana", "victoriametrics"};
-  for (size_t i = 1; i < t.ports.size() && i < 4; ++i) {
-    if (listens_everywhere(sys, t.ports[i])) open.push_back(fmt::format("{} ({})", t.ports[i], names[i]));
+  const std::pair<const char*, const std::string*> services[] = {
+      {"prometheus", &t.prometheus}, {"grafana", &t.grafana}, {"victoriametrics", &t.victoriametrics}};
+  for (const auto& [name, url] : services) {
+    const Endpoint e = parse_endpoint(*url);
+    if (e.host == "local" && e.port != 0 && listens_everywhere(sys, e.port)) {
+      open.push_back(fmt::format("{} ({})", e.port, name));
+    }
   }
   if (open.empty()) return ok("the stack's UIs listen on loopback only (or not at all)");
   return warn(fmt::format("published on every interface: {}", fmt::join(open, ", ")),

@@ -4,6 +4,7 @@
 // the reference table.
 #include "cli/doctor/doctor_check.h"
 #include "cli/doctor/doctor_report.h"
+#include "cli/doctor/doctor_util.h"
 #include "tests/unit/fake_system.h"
 
 #include <doctest/doctest.h>
@@ -28,6 +29,15 @@ const std::vector<std::string> kQuery = {"nvidia-smi", "--query-gpu=index,name,m
                                          "--format=csv,noheader,nounits"};
 
 }  // namespace
+
+TEST_CASE("base64 for Basic auth, every padding length (RFC 4648 test vectors)") {
+  CHECK(base64("") == "");
+  CHECK(base64("f") == "Zg==");
+  CHECK(base64("fo") == "Zm8=");
+  CHECK(base64("foo") == "Zm9v");
+  CHECK(base64("foobar") == "Zm9vYmFy");
+  CHECK(base64("admin:admin") == "YWRtaW46YWRtaW4=");
+}
 
 TEST_CASE("gpu: no nvidia-smi is a warning: the CPU backend serves") {
   test::FakeSystem sys;
@@ -150,6 +160,12 @@ TEST_CASE("ports: free, held by the right program, or taken (who)") {
   CHECK(r.status == Status::kWarn);
   CHECK(r.message == "3000 (grafana) is taken by node (pid 92) on 127.0.0.1:3000");
   CHECK(r.hint.rfind("sudo ss -ltnp 'sport = :3000'", 0) == 0);
+  // The ports come from the URLs: a --grafana on another port is checked there, one on
+  // another host not at all.
+  t.grafana = "http://localhost:3001";
+  CHECK(run("ports.grafana", sys, t).message == "3001 (grafana) is free");
+  t.grafana = "http://grafana.example:3000";
+  CHECK(run("ports.grafana", sys, t).status == Status::kSkip);
 }
 
 TEST_CASE("prometheus.target: each lastError of the reference table gets its fix") {
