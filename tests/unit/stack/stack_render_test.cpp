@@ -86,11 +86,10 @@ TEST_CASE("golden: targets with auth and TLS, alert thresholds, the vllm service
   check_golden("full-docker", render_stack(c, "docker", c.directory));
 }
 
-TEST_CASE("rendering is deterministic and maps host.docker.internal natively") {
+// (Determinism is the golden files' job: they compare exact bytes.)
+TEST_CASE("rendering maps host.docker.internal natively") {
   const StackConfig c = config_from("");
-  const auto a = render_stack(c, "native", "/stack"), b = render_stack(c, "native", "/stack");
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].content == b[i].content);
+  const auto a = render_stack(c, "native", "/stack");
   auto find = [](const std::vector<RenderedFile>& files, const char* path) {
     for (const auto& f : files) {
       if (f.path == path) return f.content;

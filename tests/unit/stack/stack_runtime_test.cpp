@@ -92,7 +92,7 @@ TEST_CASE("native: starts what is missing, reloads a running Prometheus, ignores
   CHECK_FALSE(sys.files.count("/stack/run/prometheus.pid"));
 }
 
-TEST_CASE("native: a missing binary or a service that dies says what to do") {
+TEST_CASE("native: a missing binary names the package to install") {
   test::FakeSystem sys;
   auto rt = make_native_runtime(config("native"), sys);
   CHECK_THROWS_WITH_AS(rt->up(false), doctest::Contains("apt install victoria-metrics"), std::runtime_error);
