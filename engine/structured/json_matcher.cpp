@@ -123,22 +123,14 @@ class Stepper {
         if (b == '-' || is_digit(b)) return start_value(t, g_.any_number_node, b);
         return start_value(t, g_.any_literals_node, b);
       case Kind::kObject:
-        if (b != '{') return false;
-        f.type = Frame::Type::kObject;
-        f.state = kOpen;
-        t.frames.push_back(f);
-        return true;
       case Kind::kArray:
-        if (b != '[') return false;
-        f.type = Frame::Type::kArray;
-        f.state = kOpen;
+      case Kind::kString: {  // opened by their one byte; a new frame starts in state 0 (kOpen)
+        const bool object = node.kind == Kind::kObject, array = node.kind == Kind::kArray;
+        if (b != (object ? '{' : array ? '[' : '"')) return false;
+        f.type = object ? Frame::Type::kObject : array ? Frame::Type::kArray : Frame::Type::kString;
         t.frames.push_back(f);
         return true;
-      case Kind::kString:
-        if (b != '"') return false;
-        f.type = Frame::Type::kString;
-        t.frames.push_back(f);
-        return true;
+      }
       case Kind::kNumber:
       case Kind::kInteger:
         f.type = Frame::Type::kNumber;
@@ -156,29 +148,31 @@ class Stepper {
     return false;
   }
 
-  static uint64_t all_required(const SchemaNode& node) {
-    uint64_t mask = 0;
-    for (size_t i = 0; i < node.properties.size(); ++i) {
-      if (node.properties[i].required) mask |= uint64_t{1} << i;
-    }
-    return mask;
-  }
-
   static uint64_t unused(const SchemaNode& node, const Frame& f) {
     const uint64_t all = node.properties.size() >= 64 ? ~uint64_t{0}
                                                         : (uint64_t{1} << node.properties.size()) - 1;
     return all & ~f.used;
   }
+  // Every required property is present.
+  static bool may_close(const SchemaNode& node, const Frame& f) {
+    for (size_t i = 0; i < node.properties.size(); ++i) {
+      if (node.properties[i].required && !(f.used >> i & 1)) return false;
+    }
+    return true;
+  }
+  static bool may_add_key(const SchemaNode& node, const Frame& f) {
+    return node.additional >= 0 || unused(node, f) != 0;
+  }
 
+  // The predicates above are evaluated only in the states that read them: key bytes, the
+  // bulk of an object's own bytes, pay for neither.
   bool object_byte(Thread& t, Frame& f, const SchemaNode& node, uint8_t b) {
-    const bool may_close = (f.used & all_required(node)) == all_required(node);
-    const bool may_add_key = unused(node, f) != 0 || node.additional >= 0;
     switch (f.state) {
       case kOpen:
       case kAfterComma:
         if (is_ws(b)) return whitespace(t, b);
         end_whitespace(t);
-        if (b == '"' && may_add_key) {
+        if (b == '"' && may_add_key(node, f)) {
           f.state = kKey;
           f.str_mode = kNormal;
           f.count = 0;
@@ -186,7 +180,7 @@ class Stepper {
           f.candidates = unused(node, f);
           return true;
         }
-        if (b == '}' && f.state == kOpen && may_close) {
+        if (b == '}' && f.state == kOpen && may_close(node, f)) {
           t.frames.pop_back();
           return true;
         }
@@ -224,11 +218,11 @@ class Stepper {
       case kAfterValue:
         if (is_ws(b)) return whitespace(t, b);
         end_whitespace(t);
-        if (b == ',' && may_add_key) {
+        if (b == ',' && may_add_key(node, f)) {
           f.state = kAfterComma;
           return true;
         }
-        if (b == '}' && may_close) {
+        if (b == '}' && may_close(node, f)) {
           t.frames.pop_back();
           return true;
         }

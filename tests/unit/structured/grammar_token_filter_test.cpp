@@ -1,16 +1,20 @@
 // GrammarTokenFilter over the real Qwen2.5 vocabulary: which multi-byte tokens a JSON
 // state allows, end tokens only on a complete text, special tokens never; and the mask
 // cost per step (a benchmark, skipped in normal runs).
+#include "cli/serve/json_schema_compiler.h"
 #include "engine/structured/grammar_token_filter.h"
 #include "engine/text/tokenizer.h"
 #include "tests/unit/test_support.h"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <string>
+#include <string_view>
 
 using namespace vllmctl;
 using namespace vllmctl::structured;
@@ -122,8 +126,18 @@ TEST_CASE("bench: JSON mask over the Qwen2.5 vocabulary" * doctest::skip()) {
   const Qwen* q = qwen();
   if (!q) return;
   const TokenId ends[] = {q->eos};
-  for (const char* prefix : {"", "{\"a\": ", "{\"a\": \"some text", "{\"a\": [1, 2"}) {
-    JsonMatcher m(any_object());
+  // A schema object with 24 properties (p0..p23, the even ones required) for the key cases.
+  nlohmann::json schema = {{"type", "object"}, {"properties", nlohmann::json::object()}, {"required", nlohmann::json::array()}};
+  for (int i = 0; i < 24; ++i) {
+    schema["properties"]["p" + std::to_string(i)] = {{"type", "integer"}};
+    if (i % 2 == 0) schema["required"].push_back("p" + std::to_string(i));
+  }
+  const auto with_keys = std::make_shared<const JsonGrammar>(compile_json_schema(schema));
+  for (const char* prefix :
+       {"", "{\"a\": ", "{\"a\": \"some text", "{\"a\": [1, 2", "schema:{\"p0\": 1, ", "schema:{\"p0\": 1, \"p1"}) {
+    const bool keyed = std::string_view(prefix).rfind("schema:", 0) == 0;
+    if (keyed) prefix += 7;
+    JsonMatcher m(keyed ? with_keys : any_object());
     REQUIRE(m.accept(prefix));
     const GrammarTokenFilter f(m, q->vocab, ends);
     std::vector<float> logits(q->vocab.size(), 0.0f);
@@ -134,6 +148,6 @@ TEST_CASE("bench: JSON mask over the Qwen2.5 vocabulary" * doctest::skip()) {
       f.mask(logits);
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / kRepeat;
-    std::printf("mask_ms %-22s %.2f\n", (std::string("'") + prefix + "'").c_str(), ms);
+    std::printf("mask_ms %-8s %-22s %.2f\n", keyed ? "24 keys" : "any", (std::string("'") + prefix + "'").c_str(), ms);
   }
 }
