@@ -85,7 +85,10 @@ class Compiler {
       }
     }
     int node = compile_body(s, path, depth);
-    if (s.value("nullable", false) == true) node = any_of({node, literals({"null"})});
+    if (const auto nullable = s.find("nullable"); nullable != s.end()) {
+      if (!nullable->is_boolean()) fail(path, "'nullable' must be true or false");
+      if (nullable->get<bool>()) node = any_of({node, literals({"null"})});
+    }
     return node;
   }
 

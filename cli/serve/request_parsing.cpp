@@ -119,7 +119,7 @@ std::shared_ptr<const structured::JsonGrammar> parse_response_format(const json&
     if (const auto j = so->find("json"); j != so->end() && !j->is_null()) {
       return compile(j->is_string() ? json::parse(j->get<std::string>(), nullptr, false) : *j, "structured_outputs");
     }
-    if (so->value("json_object", false) == true) {
+    if (bool_field(*so, "json_object", false)) {
       return std::make_shared<const structured::JsonGrammar>(structured::JsonGrammar::any_object());
     }
   }

@@ -57,6 +57,11 @@ TEST_CASE("response_format errors are 400s that say what to change") {
   CHECK(error_of(R"({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}})")
             .find("'schema' is required") != std::string::npos);
   CHECK(error_of(R"({"structured_outputs": {"regex": "a+"}})").find("regex is not supported") != std::string::npos);
+  // A field of the wrong type is a 400 naming it, not a JSON library exception (a 500).
+  CHECK(error_of(R"({"structured_outputs": {"json_object": "yes"}})").find("json_object") != std::string::npos);
+  CHECK(error_of(R"({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema":
+                     {"type": "string", "nullable": "x"}}}})")
+            .find("'nullable' must be true or false") != std::string::npos);
 }
 
 TEST_CASE("schema compile errors name the path and the keyword") {
