@@ -37,6 +37,7 @@ struct Engine::Sequence {
   std::mt19937_64 rng;
   std::unique_ptr<IncrementalDetokenizer> detokenizer;
   std::unique_ptr<structured::JsonMatcher> matcher;  // structured output, else null
+  std::vector<TokenId> matcher_end_tokens;          // what may end a complete text: stop ids, then EOS
   Clock::time_point arrival;
   bool sent_first = false;
 };
@@ -110,7 +111,14 @@ std::shared_ptr<OutputStream> Engine::submit(EngineRequest request) {
     seq->request.token_ids = request.prompt_token_ids;
     seq->request.num_prompt_tokens = static_cast<int>(request.prompt_token_ids.size());
     seq->request.max_tokens = request.params.max_tokens;
-    if (request.json_grammar) seq->matcher = std::make_unique<structured::JsonMatcher>(request.json_grammar);
+    if (request.json_grammar) {
+      seq->matcher = std::make_unique<structured::JsonMatcher>(request.json_grammar);
+      seq->matcher_end_tokens = request.params.stop_token_ids;
+      if (!request.params.ignore_eos) {
+        seq->matcher_end_tokens.insert(seq->matcher_end_tokens.end(), options_.eos_token_ids.begin(),
+                                       options_.eos_token_ids.end());
+      }
+    }
     seq->arrival = request.arrival_time;
     incoming_.push_back(std::move(seq));
   }
@@ -309,20 +317,14 @@ SampleResult Engine::sample_on_host(Sequence& seq, std::span<float> logits) {
   const std::span<const TokenId> all(req.token_ids);
   const SequenceTokens tokens{all.first(static_cast<size_t>(req.num_prompt_tokens)),
                               all.subspan(static_cast<size_t>(req.num_prompt_tokens))};
-  SampleResult sample;
-  if (seq.matcher) {
-    std::vector<TokenId> end_tokens = seq.params.stop_token_ids;
-    if (!seq.params.ignore_eos) end_tokens.insert(end_tokens.end(), options_.eos_token_ids.begin(), options_.eos_token_ids.end());
-    const structured::GrammarTokenFilter filter(*seq.matcher, vocabulary_bytes(), end_tokens);
-    sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng, &filter);
-    // Nothing allowed (min_tokens masks the end of a complete text): end it anyway.
-    if (sample.token < 0) sample.token = options_.eos_token_ids.empty() ? 0 : options_.eos_token_ids.front();
-    const auto& vocab = vocabulary_bytes().bytes;
-    if (static_cast<size_t>(sample.token) < vocab.size() && vocab[static_cast<size_t>(sample.token)]) {
-      seq.matcher->accept(*vocab[static_cast<size_t>(sample.token)]);
-    }
-  } else {
-    sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng);
+  if (!seq.matcher) return sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng);
+  const structured::GrammarTokenFilter filter(*seq.matcher, vocabulary_bytes(), seq.matcher_end_tokens);
+  SampleResult sample = sample_token(logits, seq.params, tokens, options_.eos_token_ids, seq.rng, &filter);
+  // Nothing allowed (min_tokens masks the end of a complete text): end it anyway.
+  if (sample.token < 0) sample.token = options_.eos_token_ids.empty() ? 0 : options_.eos_token_ids.front();
+  const auto& vocab = vocabulary_bytes().bytes;
+  if (static_cast<size_t>(sample.token) < vocab.size() && vocab[static_cast<size_t>(sample.token)]) {
+    seq.matcher->accept(*vocab[static_cast<size_t>(sample.token)]);
   }
   return sample;
 }
