@@ -7,6 +7,9 @@
 
 namespace vllmctl {
 
+namespace {
+
+// The first GPU with compute capability 7.5 or newer, or nullptr.
 const CudaDevice* first_usable_gpu(const CudaProbe& probe) {
   for (const CudaDevice& d : probe.devices) {
     if (d.cc_major * 10 + d.cc_minor >= 75) return &d;
@@ -14,10 +17,16 @@ const CudaDevice* first_usable_gpu(const CudaProbe& probe) {
   return nullptr;
 }
 
-DeviceChoice choose_device(const std::string& requested, const DeviceFacts& facts) {
+}  // namespace
+
+void check_device_name(const std::string& requested) {
   if (requested != "auto" && requested != "cpu" && requested != "cuda") {
     throw std::runtime_error(fmt::format("--device '{}' is not one of auto, cpu, cuda", requested));
   }
+}
+
+DeviceChoice choose_device(const std::string& requested, const DeviceFacts& facts) {
+  check_device_name(requested);
   if (requested == "cpu") return {"cpu", "--device cpu was given"};
 
   // Why CUDA cannot be used, or "" when it can.

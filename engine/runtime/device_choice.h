@@ -26,7 +26,7 @@ struct DeviceChoice {
 // backend cannot run here (the message says why and what to do).
 DeviceChoice choose_device(const std::string& requested, const DeviceFacts& facts);
 
-// The first GPU with compute capability 7.5 or newer, or nullptr.
-const CudaDevice* first_usable_gpu(const CudaProbe& probe);
+// Throws std::runtime_error naming the value unless it is auto, cpu or cuda.
+void check_device_name(const std::string& requested);
 
 }  // namespace vllmctl

@@ -64,9 +64,7 @@ std::vector<TokenId> eos_ids(const ModelConfig& config, const std::optional<Gene
 
 LoadedEngine load_engine(const EngineLoadOptions& o) {
   LoadedEngine out;
-  if (o.device != "auto" && o.device != "cpu" && o.device != "cuda") {
-    throw std::runtime_error(fmt::format("--device '{}' is not one of auto, cpu, cuda", o.device));
-  }
+  check_device_name(o.device);  // before any file is read
   if (!(o.gpu_memory_utilization > 0 && o.gpu_memory_utilization <= 1)) {
     throw std::runtime_error(fmt::format("--gpu-memory-utilization {} must be in (0, 1], e.g. 0.9",
                                          o.gpu_memory_utilization));
