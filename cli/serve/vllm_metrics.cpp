@@ -124,13 +124,12 @@ std::vector<MetricFamily> vllm_metric_families(const EngineStats& s, const VllmM
               static_cast<double>(s.prefix_cache_hits_total));
     b.gauge("num_requests_swapped", "Legacy: requests swapped to CPU (no swapping in this engine: 0).", 0.0);
   }
-  std::vector<ClientMetric::Label> cache_labels;
-  for (const auto& [k, v] : info.cache_config) cache_labels.push_back({k, v});
   std::vector<MetricFamily> families = b.take();
   // cache_config_info carries only the config labels and engine (not model_name).
   MetricFamily cache{"vllm:cache_config_info", "Information of the LLMEngine CacheConfig", MetricType::Gauge, {}};
   ClientMetric m;
-  m.label = cache_labels;
+  m.label.reserve(info.cache_config.size() + 1);
+  for (const auto& [k, v] : info.cache_config) m.label.push_back({k, v});
   m.label.push_back({"engine", info.engine});
   m.gauge.value = 1.0;
   cache.metric.push_back(std::move(m));
