@@ -47,7 +47,7 @@ void parse(uint8_t route, std::string_view text) {
     if (const auto grammar = parse_response_format(body)) {
       structured::JsonMatcher matcher(grammar);
       for (char c : text) {
-        if (!matcher.accept(std::string_view(&c, 1))) break;
+        (void)matcher.accept(std::string_view(&c, 1));  // a rejected byte changes nothing: go on, deeper
       }
       (void)matcher.can_finish();
     }
